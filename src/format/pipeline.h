@@ -1,0 +1,44 @@
+// Pieces the export, import and diff drivers share: which streams take part and under which
+// name, progress callbacks, and the interrupt flag a signal handler raises.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "format/status.h"
+
+namespace decant {
+
+class StreamSelection {
+ public:
+  void only(std::string glob) { only_.push_back(std::move(glob)); }
+  void exclude(std::string glob) { exclude_.push_back(std::move(glob)); }
+  // "FROM=TO"; fails on a malformed pair.
+  Status add_rename(const std::string& pair);
+
+  bool selected(const std::string& name) const;
+  std::string renamed(const std::string& name) const;
+
+ private:
+  std::vector<std::string> only_;
+  std::vector<std::string> exclude_;
+  std::vector<std::pair<std::string, std::string>> renames_;
+};
+
+class ProgressObserver {
+ public:
+  virtual ~ProgressObserver() = default;
+  virtual void stream_started(const std::string& name, int64_t estimated_rows) = 0;
+  // Called for every record; implementations throttle their own output.
+  virtual void advanced(int64_t records, uint64_t bytes) = 0;
+  virtual void stream_finished(const std::string& name, int64_t records) = 0;
+};
+
+void request_interrupt();
+bool interrupt_requested();
+Status interrupted_status();
+
+}  // namespace decant
