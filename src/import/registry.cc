@@ -1,0 +1,43 @@
+#include "format/uri.h"
+#include "import/sink.h"
+
+namespace decant {
+
+const SinkBackend* SinkRegistry::find(const std::string& uri) const {
+  std::string scheme = uri_scheme(uri);
+  if (scheme.empty()) scheme = "sqlite";  // a bare path is the embedded default
+  if (scheme == "postgresql") scheme = "postgres";
+  for (const SinkBackend& b : backends_)
+    if (b.scheme == scheme) return &b;
+  return nullptr;
+}
+
+SinkRegistry& builtin_sinks() {
+  static SinkRegistry registry = [] {
+    SinkRegistry r;
+    register_sqlite_sink(r);
+    return r;
+  }();
+  return registry;
+}
+
+const char* conflict_policy_name(ConflictPolicy policy) {
+  switch (policy) {
+    case ConflictPolicy::kError: return "error";
+    case ConflictPolicy::kSkip: return "skip";
+    case ConflictPolicy::kReplace: return "replace";
+    case ConflictPolicy::kMerge: return "merge";
+  }
+  return "?";
+}
+
+const char* txn_mode_name(TxnMode mode) {
+  switch (mode) {
+    case TxnMode::kSingle: return "single";
+    case TxnMode::kStream: return "stream";
+    case TxnMode::kBatch: return "batch";
+  }
+  return "?";
+}
+
+}  // namespace decant
