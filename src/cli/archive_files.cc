@@ -1,0 +1,87 @@
+#include "cli/archive_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace decant::cli {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Owns the descriptor of an opened input file.
+class OwnedFdSource : public FdSource {
+ public:
+  OwnedFdSource(int fd, std::string name) : FdSource(fd, std::move(name)), fd_(fd) {}
+  ~OwnedFdSource() override { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ArchiveOutput>> ArchiveOutput::open(const OutputOptions& options) {
+  auto out = std::unique_ptr<ArchiveOutput>(new ArchiveOutput());
+  bool to_stdout = options.path == "-";
+  if (to_stdout) {
+    if (isatty(STDOUT_FILENO))
+      return Status::usage("refusing to write an archive to a terminal; use -o FILE or a pipe");
+    out->name_ = "<stdout>";
+    out->stdout_ = std::make_unique<FdSink>(STDOUT_FILENO, out->name_);
+    out->top_ = out->stdout_.get();
+  } else {
+    Result<std::unique_ptr<AtomicFileSink>> file = AtomicFileSink::create(options.path, options.force);
+    if (!file) return file.take_status();
+    out->name_ = options.path;
+    out->file_ = std::move(*file);
+    out->top_ = out->file_.get();
+  }
+  bool compress = options.compression == Compression::kZstd ||
+                  (options.compression == Compression::kAuto && ends_with(options.path, ".zst"));
+  if (compress) {
+    ZstdSinkOptions zopts;
+    zopts.level = options.level;
+    zopts.threads = options.threads;
+    out->zstd_ = std::make_unique<ZstdSink>(*out->top_, zopts);
+    out->top_ = out->zstd_.get();
+  }
+  return out;
+}
+
+Result<std::unique_ptr<ByteSource>> open_archive_input(const std::string& path) {
+  std::unique_ptr<ByteSource> raw;
+  std::string name = path == "-" ? "<stdin>" : path;
+  if (path == "-") {
+    if (isatty(STDIN_FILENO))
+      return Status::usage("refusing to read an archive from a terminal; use -i FILE or a pipe");
+    raw = std::make_unique<FdSource>(STDIN_FILENO, name);
+  } else {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::source("cannot open " + path + ": " + std::strerror(errno));
+    raw = std::make_unique<OwnedFdSource>(fd, name);
+  }
+  return open_archive_source(std::move(raw), name);
+}
+
+bool looks_like_archive(const std::string& path) {
+  if (path == "-") return true;
+  if (ends_with(path, ".ndjson") || ends_with(path, ".ndjson.zst") || ends_with(path, ".zst")) return true;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char head[16] = {};
+  ssize_t n = ::read(fd, head, sizeof head);
+  ::close(fd);
+  if (n >= 4 && static_cast<unsigned char>(head[0]) == 0x28 && static_cast<unsigned char>(head[1]) == 0xB5 &&
+      static_cast<unsigned char>(head[2]) == 0x2F && static_cast<unsigned char>(head[3]) == 0xFD)
+    return true;
+  return n >= 6 && std::memcmp(head, "{\"t\":\"", 6) == 0;
+}
+
+}  // namespace decant::cli

@@ -1,0 +1,44 @@
+// Opening archive inputs and outputs for the CLI: files or '-', compressed or not.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "format/byte_io.h"
+#include "format/zstd_io.h"
+
+namespace decant::cli {
+
+enum class Compression { kAuto, kNone, kZstd };
+
+struct OutputOptions {
+  std::string path = "-";
+  bool force = false;
+  Compression compression = Compression::kAuto;  // auto: zstd when the name ends in .zst
+  int level = 3;
+  int threads = 0;
+};
+
+// An archive being written: a chain of sinks ending in stdout or an atomic file.
+class ArchiveOutput {
+ public:
+  static Result<std::unique_ptr<ArchiveOutput>> open(const OutputOptions& options);
+  ByteSink& sink() { return *top_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::unique_ptr<AtomicFileSink> file_;
+  std::unique_ptr<FdSink> stdout_;
+  std::unique_ptr<ZstdSink> zstd_;
+  ByteSink* top_ = nullptr;
+};
+
+// '-' is stdin. Compression is detected from the content.
+Result<std::unique_ptr<ByteSource>> open_archive_input(const std::string& path);
+
+// True when `path` names an archive rather than a live source: '-', an existing regular file
+// whose first bytes are a decant header or zstd data.
+bool looks_like_archive(const std::string& path);
+
+}  // namespace decant::cli

@@ -1,0 +1,563 @@
+#include "cli/commands.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/archive_files.h"
+#include "cli/progress.h"
+#include "export/export.h"
+#include "format/compare.h"
+#include "format/uri.h"
+#include "format/value_codec.h"
+#include "import/import.h"
+
+namespace decant::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void say(const std::string& message) { std::fprintf(stderr, "decant: %s\n", message.c_str()); }
+
+std::string with_commas(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (n < 0 ? "-" : "") + out;
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+void on_signal(int) {
+  if (interrupt_requested()) {
+    // Second signal: leave now, without a partial output file.
+    remove_pending_temp_files_from_signal_handler();
+    _exit(kExitInterrupted);
+  }
+  request_interrupt();
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: blocking reads return EINTR and see the flag
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes a write error, reported and cleaned up
+}
+
+// ---------------------------------------------------------------- shared flags
+
+struct SelectionFlags {
+  std::vector<std::string> only, exclude, renames;
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--only", only, "Take only streams matching this glob (repeatable)");
+    cmd->add_option("--exclude", exclude, "Leave out streams matching this glob (repeatable)");
+    cmd->add_option("--rename-stream", renames, "Rename a stream, FROM=TO (repeatable)");
+  }
+  Result<StreamSelection> build() const {
+    StreamSelection s;
+    for (const auto& g : only) s.only(g);
+    for (const auto& g : exclude) s.exclude(g);
+    for (const auto& r : renames) DECANT_TRY(s.add_rename(r));
+    return s;
+  }
+};
+
+struct ReportFlags {
+  std::string progress = "auto";
+  bool quiet = false;
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--progress", progress, "Progress on stderr: auto (when it is a terminal), on, off")
+        ->check(CLI::IsMember({"auto", "on", "off"}));
+    cmd->add_flag("-q,--quiet", quiet, "No progress and no summary; errors only");
+  }
+  std::unique_ptr<TerminalProgress> make(const std::string& verb) const {
+    bool on = !quiet && (progress == "on" || (progress == "auto" && isatty(STDERR_FILENO)));
+    return on ? std::make_unique<TerminalProgress>(verb) : nullptr;
+  }
+};
+
+Result<std::unique_ptr<Source>> open_source(const std::string& uri, const SourceOptions& options) {
+  const SourceBackend* backend = builtin_sources().find(uri);
+  if (!backend) return Status::usage("no source backend for \"" + redact_uri(uri) + "\" (see `decant backends`)");
+  Result<std::unique_ptr<Source>> source = backend->open(uri, options);
+  if (!source) return source.take_status().context(redact_uri(uri));
+  return source;
+}
+
+// ---------------------------------------------------------------- export
+
+struct ExportCommand {
+  std::string source;
+  OutputOptions output;
+  std::string compress = "auto";
+  SelectionFlags selection;
+  ReportFlags report;
+
+  void add_to(CLI::App& app) {
+    CLI::App* cmd = app.add_subcommand("export", "Drain a source into an archive");
+    cmd->add_option("SOURCE", source, "sqlite:FILE (or a bare path), ...")->required();
+    cmd->add_option("-o,--output", output.path, "Archive file, or - for stdout (default)");
+    cmd->add_flag("-f,--force", output.force, "Overwrite an existing output file");
+    cmd->add_option("--compress", compress, "auto (zstd when the name ends in .zst), none, zstd")
+        ->check(CLI::IsMember({"auto", "none", "zstd"}));
+    cmd->add_option("--level", output.level, "zstd level (default 3)")->check(CLI::Range(1, 19));
+    cmd->add_option("--threads", output.threads, "Compression threads (default: all cores)")->check(CLI::Range(0, 256));
+    selection.add_to(cmd);
+    report.add_to(cmd);
+    cmd->callback([this] { throw_if_failed(run()); });
+  }
+
+  Status run() {
+    output.compression = compress == "zstd" ? Compression::kZstd : compress == "none" ? Compression::kNone
+                                                                                       : Compression::kAuto;
+    Result<StreamSelection> sel = selection.build();
+    if (!sel) return sel.take_status();
+    Result<std::unique_ptr<Source>> src = open_source(source, {});
+    if (!src) return src.take_status();
+    Result<std::unique_ptr<ArchiveOutput>> out = ArchiveOutput::open(output);
+    if (!out) return out.take_status();
+    ArchiveWriter writer((*out)->sink());
+    auto progress = report.make("exporting");
+    auto start = Clock::now();
+    ExportSummary summary;
+    Status status = export_archive(**src, writer, *sel, progress.get(), summary);
+    if (progress) progress->done();
+    if (!status) return status;
+    if (!report.quiet)
+      say("exported " + std::to_string(summary.streams) + " streams, " + with_commas(summary.records) + " records (" +
+          human_bytes(double(summary.bytes)) + " uncompressed) from " + redact_uri(source) + " to " + (*out)->name() +
+          " in " + std::to_string(seconds_since(start)).substr(0, 5) + " s");
+    return Status::ok();
+  }
+
+  static void throw_if_failed(Status status);
+};
+
+// CLI11 callbacks cannot return values: failures travel as this exception to run().
+struct CommandFailed {
+  Status status;
+};
+
+void ExportCommand::throw_if_failed(Status status) {
+  if (!status) throw CommandFailed{std::move(status)};
+}
+void check(Status status) { ExportCommand::throw_if_failed(std::move(status)); }
+
+// ---------------------------------------------------------------- import
+
+struct ImportCommand {
+  std::string target;
+  std::string input = "-";
+  std::string conflict = "error";
+  std::string txn = "single";
+  bool drop = false, truncate = false, transformed = false;
+  size_t max_line_bytes = ReaderOptions().max_line_bytes;
+  SelectionFlags selection;
+  ReportFlags report;
+
+  void add_to(CLI::App& app) {
+    CLI::App* cmd = app.add_subcommand("import", "Replay an archive into a target");
+    cmd->add_option("TARGET", target, "sqlite:FILE (or a bare path), ...")->required();
+    cmd->add_option("-i,--input", input, "Archive file, or - for stdin (default)");
+    cmd->add_option("--conflict", conflict, "On an existing key: error, skip, replace, merge")
+        ->check(CLI::IsMember({"error", "skip", "replace", "merge"}));
+    cmd->add_option("--txn", txn, "Transactions: single (whole archive), stream, batch")
+        ->check(CLI::IsMember({"single", "stream", "batch"}));
+    cmd->add_flag("--drop", drop, "Drop existing tables before loading");
+    cmd->add_flag("--truncate", truncate, "Empty existing tables before loading");
+    cmd->add_flag("--transformed", transformed,
+                  "The archive went through a transform: its counts and digests are informational");
+    cmd->add_option("--max-line-bytes", max_line_bytes, "Refuse archive lines longer than this");
+    selection.add_to(cmd);
+    report.add_to(cmd);
+    cmd->callback([this] { check(run()); });
+  }
+
+  Status run() {
+    Result<StreamSelection> sel = selection.build();
+    if (!sel) return sel.take_status();
+    const SinkBackend* backend = builtin_sinks().find(target);
+    if (!backend) return Status::usage("no target backend for \"" + redact_uri(target) + "\" (see `decant backends`)");
+    SinkOptions options;
+    options.drop = drop;
+    options.truncate = truncate;
+    options.conflict = conflict == "skip" ? ConflictPolicy::kSkip
+                       : conflict == "replace" ? ConflictPolicy::kReplace
+                       : conflict == "merge"   ? ConflictPolicy::kMerge
+                                               : ConflictPolicy::kError;
+    options.txn = txn == "stream" ? TxnMode::kStream : txn == "batch" ? TxnMode::kBatch : TxnMode::kSingle;
+    DECANT_TRY(check_offered(*backend, options));
+
+    Result<std::unique_ptr<ByteSource>> in = open_archive_input(input);
+    if (!in) return in.take_status();
+    ReaderOptions reader_options;
+    reader_options.max_line_bytes = max_line_bytes;
+    reader_options.strict_digests = !transformed;
+    ArchiveReader reader(**in, input == "-" ? "<stdin>" : input, reader_options);
+    DECANT_TRY(reader.open());
+
+    Result<std::unique_ptr<Sink>> sink = backend->open(target, options);
+    if (!sink) return sink.take_status().context(redact_uri(target));
+    auto progress = report.make("importing");
+    auto start = Clock::now();
+    ImportSummary summary;
+    Status status = import_archive(reader, **sink, *sel, progress.get(), summary);
+    if (progress) progress->done();
+    if (!status) {
+      if (status.side() != Side::kUsage) say("nothing was committed to " + redact_uri(target));
+      return status;
+    }
+    if (report.quiet) return Status::ok();
+    say("imported " + std::to_string(summary.streams.size()) + " streams, " + with_commas(summary.records) +
+        " records into " + redact_uri(target) + " (txn " + txn + ", conflict " + conflict + ") in " +
+        std::to_string(seconds_since(start)).substr(0, 5) + " s");
+    if (summary.transformed) {
+      say("the archive's counts or digests differ from its records (a transformed archive); written:");
+      for (const ImportedStream& s : summary.streams)
+        say("  " + s.name + ": " + with_commas(s.records) + " records, digest " + s.digest.hex() +
+            (s.matches_archive ? "" : " (differs from the archive's end line)"));
+    }
+    return Status::ok();
+  }
+
+  static Status check_offered(const SinkBackend& backend, const SinkOptions& options) {
+    bool txn_ok = false, conflict_ok = false;
+    std::string txns, conflicts;
+    for (TxnMode m : backend.txn_modes) {
+      txn_ok |= m == options.txn;
+      txns += std::string(txns.empty() ? "" : ", ") + txn_mode_name(m);
+    }
+    for (ConflictPolicy p : backend.conflict_policies) {
+      conflict_ok |= p == options.conflict;
+      conflicts += std::string(conflicts.empty() ? "" : ", ") + conflict_policy_name(p);
+    }
+    if (!txn_ok)
+      return Status::usage(backend.scheme + " does not offer --txn " + txn_mode_name(options.txn) + " (it offers " +
+                           txns + ")");
+    if (!conflict_ok)
+      return Status::usage(backend.scheme + " does not offer --conflict " + conflict_policy_name(options.conflict) +
+                           " (it offers " + conflicts + ")");
+    return Status::ok();
+  }
+};
+
+// ---------------------------------------------------------------- inspect / verify
+
+struct StreamStats {
+  StreamInfo info;
+  int64_t records = 0;
+  uint64_t bytes = 0;
+  bool ended = false;
+  bool matches = true;
+};
+
+// Reads a whole archive, collecting per-stream statistics in order of appearance.
+Status scan_archive(const std::string& path, bool strict, nlohmann::json& header, std::vector<StreamStats>& stats,
+                    uint64_t& uncompressed_bytes) {
+  Result<std::unique_ptr<ByteSource>> in = open_archive_input(path);
+  if (!in) return in.take_status();
+  ReaderOptions options;
+  options.strict_digests = strict;
+  ArchiveReader reader(**in, path == "-" ? "<stdin>" : path, options);
+  DECANT_TRY(reader.open());
+  header = reader.header();
+  std::map<std::string, size_t> index;
+  uint64_t last_bytes = reader.bytes_read();
+  for (;;) {
+    Result<ArchiveEvent> event = reader.next();
+    if (!event) return event.take_status();
+    if (*event == ArchiveEvent::kEnd) break;
+    uint64_t line_bytes = reader.bytes_read() - last_bytes;
+    last_bytes = reader.bytes_read();
+    if (*event == ArchiveEvent::kStream) {
+      index[reader.stream().name] = stats.size();
+      stats.push_back(StreamStats{reader.stream(), 0, line_bytes, false, true});
+    } else if (*event == ArchiveEvent::kRecord) {
+      StreamStats& s = stats[index[reader.stream().name]];
+      ++s.records;
+      s.bytes += line_bytes;
+    } else if (*event == ArchiveEvent::kEndStream) {
+      StreamStats& s = stats[index[reader.totals().name]];
+      s.ended = true;
+      s.matches = reader.totals().matches();
+      s.bytes += line_bytes;
+    }
+  }
+  uncompressed_bytes = reader.bytes_read();
+  return Status::ok();
+}
+
+uint64_t file_size(const std::string& path) {
+  struct stat st {};
+  return path != "-" && ::stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+}
+
+struct InspectCommand {
+  std::string path;
+  bool json_output = false;
+
+  void add_to(CLI::App& app) {
+    CLI::App* cmd = app.add_subcommand("inspect", "Show an archive's header, streams, counts and sizes");
+    cmd->add_option("FILE", path, "Archive file, or - for stdin")->required();
+    cmd->add_flag("--json", json_output, "Print the report as one JSON object");
+    cmd->callback([this] { check(run()); });
+  }
+
+  Status run() {
+    nlohmann::json header;
+    std::vector<StreamStats> stats;
+    uint64_t uncompressed = 0;
+    Status scanned = scan_archive(path, false, header, stats, uncompressed);
+    if (!scanned && header.is_null()) return scanned;
+    uint64_t stored = file_size(path);
+    size_t frames = 0;
+    if (path != "-") {
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        Result<std::vector<SeekTableEntry>> table = read_seek_table(fd);
+        if (table) frames = table->size();
+        ::close(fd);
+      }
+    }
+    if (json_output) {
+      nlohmann::json streams = nlohmann::json::array();
+      for (const StreamStats& s : stats)
+        streams.push_back({{"name", s.info.name}, {"kind", s.info.kind}, {"columns", s.info.columns.size()},
+                           {"key", s.info.key}, {"records", s.records}, {"bytes", s.bytes},
+                           {"complete", s.ended}, {"digest_matches", s.matches}});
+      nlohmann::json report = {{"header", header}, {"streams", streams}, {"uncompressed_bytes", uncompressed},
+                               {"file_bytes", stored}, {"zstd_frames", frames}, {"complete", bool(scanned)}};
+      std::cout << report.dump(2) << "\n";
+    } else {
+      std::printf("archive   %s\n", path.c_str());
+      std::printf("format    %s %s, written by %s at %s\n", header.value("format", "?").c_str(),
+                  header.value("version", "?").c_str(), header.value("producer", "?").c_str(),
+                  header.value("created", "?").c_str());
+      std::printf("id        %s\n", header.value("archive_id", "?").c_str());
+      const nlohmann::json& source = header.contains("source") ? header["source"] : nlohmann::json::object();
+      std::printf("source    %s %s\n", source.value("backend", "?").c_str(), source.value("location", "?").c_str());
+      std::printf("snapshot  %s\n", header.contains("snapshot") ? header["snapshot"].dump().c_str() : "null");
+      std::printf("size      %s uncompressed", human_bytes(double(uncompressed)).c_str());
+      if (stored && stored != uncompressed)
+        std::printf(", %s stored (%.2fx, %zu zstd frames)", human_bytes(double(stored)).c_str(),
+                    double(uncompressed) / double(stored), frames);
+      std::printf("\n\n%-32s %-10s %8s %14s %12s  %s\n", "stream", "kind", "columns", "records", "bytes", "key");
+      int64_t total = 0;
+      for (const StreamStats& s : stats) {
+        std::string key;
+        for (const std::string& k : s.info.key) key += (key.empty() ? "" : ",") + k;
+        std::printf("%-32s %-10s %8zu %14s %12s  %s%s\n", s.info.name.c_str(), s.info.kind.c_str(),
+                    s.info.columns.size(), with_commas(s.records).c_str(), human_bytes(double(s.bytes)).c_str(),
+                    key.c_str(), !s.ended ? "  (no end line)" : s.matches ? "" : "  (DIGEST MISMATCH)");
+        total += s.records;
+      }
+      std::printf("%-32s %-10s %8s %14s\n", "total", "", "", with_commas(total).c_str());
+    }
+    return scanned;
+  }
+};
+
+struct VerifyCommand {
+  std::string path;
+  size_t max_line_bytes = ReaderOptions().max_line_bytes;
+
+  void add_to(CLI::App& app) {
+    CLI::App* cmd = app.add_subcommand("verify", "Check an archive's framing, counts and digests");
+    cmd->add_option("FILE", path, "Archive file, or - for stdin")->required();
+    cmd->add_option("--max-line-bytes", max_line_bytes, "Refuse archive lines longer than this");
+    cmd->callback([this] { check(run()); });
+  }
+
+  Status run() {
+    Result<std::unique_ptr<ByteSource>> in = open_archive_input(path);
+    if (!in) return in.take_status();
+    ReaderOptions options;
+    options.max_line_bytes = max_line_bytes;
+    ArchiveReader reader(**in, path == "-" ? "<stdin>" : path, options);
+    DECANT_TRY(reader.open());
+    int64_t records = 0;
+    for (;;) {
+      if (interrupt_requested()) return interrupted_status();
+      Result<ArchiveEvent> event = reader.next();
+      if (!event) return event.take_status();
+      if (*event == ArchiveEvent::kEnd) break;
+      if (*event == ArchiveEvent::kRecord) ++records;
+    }
+    for (const StreamTotals& t : reader.ended_streams())
+      std::printf("ok  %-32s %14s records  %s\n", t.name.c_str(), with_commas(t.count).c_str(), t.digest.hex().c_str());
+    std::printf("verified %s: %zu streams, %s records, %s\n", path.c_str(), reader.ended_streams().size(),
+                with_commas(records).c_str(), human_bytes(double(reader.bytes_read())).c_str());
+    return Status::ok();
+  }
+};
+
+// ---------------------------------------------------------------- diff
+
+Status summarize(const std::string& what, const StreamSelection& selection, ContentSummary& summary) {
+  if (looks_like_archive(what)) {
+    Result<std::unique_ptr<ByteSource>> in = open_archive_input(what);
+    if (!in) return in.take_status();
+    ReaderOptions options;
+    options.strict_digests = false;  // diff compares content; a transformed archive is fine
+    ArchiveReader reader(**in, what == "-" ? "<stdin>" : what, options);
+    DECANT_TRY(reader.open());
+    for (;;) {
+      if (interrupt_requested()) return interrupted_status();
+      Result<ArchiveEvent> event = reader.next();
+      if (!event) return event.take_status();
+      if (*event == ArchiveEvent::kEnd) return Status::ok();
+      if (*event != ArchiveEvent::kStream && *event != ArchiveEvent::kRecord) continue;
+      const std::string& name = reader.stream().name;
+      if (!selection.selected(name)) continue;
+      if (*event == ArchiveEvent::kStream)
+        summary.begin_stream(selection.renamed(name), reader.stream());
+      else
+        summary.add(selection.renamed(name), reader.record(), reader.canonical_record(), reader.record_hash());
+    }
+  }
+  Result<std::unique_ptr<Source>> source = open_source(what, {});
+  if (!source) return source.take_status();
+  Result<std::vector<StreamInfo>> streams = (*source)->streams();
+  if (!streams) return streams.take_status();
+  std::string canonical;
+  for (const StreamInfo& stream : *streams) {
+    if (!selection.selected(stream.name)) continue;
+    std::string name = selection.renamed(stream.name);
+    summary.begin_stream(name, stream);
+    DECANT_TRY((*source)->read(stream, [&](const Record& record) -> Status {
+      if (interrupt_requested()) return interrupted_status();
+      canonical.clear();
+      encode_record(record, canonical);
+      summary.add(name, record, canonical, hash_record_bytes(canonical));
+      return Status::ok();
+    }));
+  }
+  return Status::ok();
+}
+
+struct DiffCommand {
+  std::string a, b;
+  size_t records = 0;
+  SelectionFlags selection;
+  bool differ = false;
+
+  void add_to(CLI::App& app) {
+    CLI::App* cmd = app.add_subcommand("diff", "Compare two archives or live sources, stream by stream");
+    cmd->add_option("A", a, "Archive file or source")->required();
+    cmd->add_option("B", b, "Archive file or source")->required();
+    cmd->add_option("--records", records, "Name up to N differing records (by key)");
+    selection.add_to(cmd);
+    cmd->callback([this] { check(run()); });
+  }
+
+  Status run() {
+    Result<StreamSelection> sel = selection.build();
+    if (!sel) return sel.take_status();
+    ContentSummary sa(records > 0), sb(records > 0);
+    DECANT_TRY(summarize(a, *sel, sa).context("A"));
+    DECANT_TRY(summarize(b, *sel, sb).context("B"));
+    std::vector<RecordDifference> record_diffs;
+    std::vector<StreamDifference> diffs = compare_summaries(sa, sb, records, record_diffs);
+    std::printf("%-32s %14s %14s  %s\n", "stream", "A records", "B records", "result");
+    size_t unequal = 0;
+    for (const StreamDifference& d : diffs) {
+      std::string result = d.equal ? "equal" : d.count_a < 0 ? "only in B" : d.count_b < 0 ? "only in A" : "DIFFERENT";
+      if (!d.equal) ++unequal;
+      std::printf("%-32s %14s %14s  %s\n", d.name.c_str(), d.count_a < 0 ? "-" : with_commas(d.count_a).c_str(),
+                  d.count_b < 0 ? "-" : with_commas(d.count_b).c_str(), result.c_str());
+    }
+    for (const RecordDifference& r : record_diffs)
+      std::printf("  %-10s %s %s\n", r.what.c_str(), r.stream.c_str(), r.identity.c_str());
+    if (unequal == 0) {
+      std::printf("equal: %zu streams\n", diffs.size());
+    } else {
+      std::printf("different: %zu of %zu streams differ\n", unequal, diffs.size());
+      differ = true;
+    }
+    return Status::ok();
+  }
+};
+
+// ---------------------------------------------------------------- backends
+
+void print_backends() {
+  std::printf("sources (export, diff)\n");
+  for (const SourceBackend& b : builtin_sources().all())
+    std::printf("  %-10s %s\n  %-10s %s\n", (b.scheme + ":").c_str(), b.summary.c_str(), "", b.capabilities.c_str());
+  std::printf("targets (import)\n");
+  for (const SinkBackend& b : builtin_sinks().all()) {
+    std::string txns, conflicts;
+    for (TxnMode m : b.txn_modes) txns += std::string(txns.empty() ? "" : ", ") + txn_mode_name(m);
+    for (ConflictPolicy p : b.conflict_policies)
+      conflicts += std::string(conflicts.empty() ? "" : ", ") + conflict_policy_name(p);
+    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s\n", (b.scheme + ":").c_str(),
+                b.summary.c_str(), "", b.capabilities.c_str(), "", txns.c_str(), conflicts.c_str());
+  }
+}
+
+}  // namespace
+
+int exit_code_for(const Status& status) {
+  switch (status.side()) {
+    case Side::kNone: return kExitOk;
+    case Side::kUsage: return kExitUsage;
+    case Side::kSource: return kExitSource;
+    case Side::kTarget: return kExitTarget;
+    case Side::kArchive: return kExitArchive;
+    case Side::kInterrupted: return kExitInterrupted;
+    case Side::kInternal: return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+int run(int argc, char** argv) {
+  install_signal_handlers();
+  CLI::App app{"decant: move data between databases through one verifiable archive format"};
+  app.set_version_flag("--version", std::string("decant ") + DECANT_VERSION);
+  app.require_subcommand(1);
+  ExportCommand export_command;
+  ImportCommand import_command;
+  InspectCommand inspect_command;
+  VerifyCommand verify_command;
+  DiffCommand diff_command;
+  export_command.add_to(app);
+  import_command.add_to(app);
+  inspect_command.add_to(app);
+  verify_command.add_to(app);
+  diff_command.add_to(app);
+  app.add_subcommand("backends", "List backends and what each really offers")->callback(print_backends);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints help or the parse error
+    return code == 0 ? kExitOk : kExitUsage;
+  } catch (const CommandFailed& failed) {
+    std::fflush(stdout);
+    say("error: " + failed.status.message());
+    return exit_code_for(failed.status);
+  } catch (const std::exception& e) {
+    say(std::string("error: internal: ") + e.what());
+    return kExitInternal;
+  }
+  std::fflush(stdout);
+  return diff_command.differ ? kExitDifferent : kExitOk;
+}
+
+}  // namespace decant::cli
