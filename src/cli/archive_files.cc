@@ -25,7 +25,16 @@ class OwnedFdSource : public FdSource {
   int fd_;
 };
 
+bool is_special_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 }  // namespace
+
+ArchiveOutput::~ArchiveOutput() {
+  if (special_fd_ >= 0) ::close(special_fd_);
+}
 
 Result<std::unique_ptr<ArchiveOutput>> ArchiveOutput::open(const OutputOptions& options) {
   auto out = std::unique_ptr<ArchiveOutput>(new ArchiveOutput());
@@ -34,8 +43,16 @@ Result<std::unique_ptr<ArchiveOutput>> ArchiveOutput::open(const OutputOptions& 
     if (isatty(STDOUT_FILENO))
       return Status::usage("refusing to write an archive to a terminal; use -o FILE or a pipe");
     out->name_ = "<stdout>";
-    out->stdout_ = std::make_unique<FdSink>(STDOUT_FILENO, out->name_);
-    out->top_ = out->stdout_.get();
+    out->direct_ = std::make_unique<FdSink>(STDOUT_FILENO, out->name_);
+    out->top_ = out->direct_.get();
+  } else if (is_special_file(options.path)) {
+    // A FIFO or a device is written in place: there is nothing to replace atomically.
+    int fd = ::open(options.path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Status::target("cannot open " + options.path + ": " + std::strerror(errno));
+    out->name_ = options.path;
+    out->special_fd_ = fd;
+    out->direct_ = std::make_unique<FdSink>(fd, out->name_);
+    out->top_ = out->direct_.get();
   } else {
     Result<std::unique_ptr<AtomicFileSink>> file = AtomicFileSink::create(options.path, options.force);
     if (!file) return file.take_status();

@@ -22,14 +22,18 @@ struct OutputOptions {
 // An archive being written: a chain of sinks ending in stdout or an atomic file.
 class ArchiveOutput {
  public:
+  // "-" is stdout (refused when it is a terminal); a FIFO or device is written in place; any
+  // other path is written atomically and never replaced without `force`.
   static Result<std::unique_ptr<ArchiveOutput>> open(const OutputOptions& options);
+  ~ArchiveOutput();
   ByteSink& sink() { return *top_; }
   const std::string& name() const { return name_; }
 
  private:
   std::string name_;
   std::unique_ptr<AtomicFileSink> file_;
-  std::unique_ptr<FdSink> stdout_;
+  std::unique_ptr<FdSink> direct_;  // stdout, or a FIFO or device opened as special_fd_
+  int special_fd_ = -1;
   std::unique_ptr<ZstdSink> zstd_;
   ByteSink* top_ = nullptr;
 };

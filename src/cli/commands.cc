@@ -221,8 +221,8 @@ struct ImportCommand {
     Status status = import_archive(reader, **sink, *sel, progress.get(), summary);
     if (progress) progress->done();
     if (!status) {
-      if (status.side() != Side::kUsage) say("nothing was committed to " + redact_uri(target));
-      return status;
+      if (status.side() == Side::kUsage) return status;
+      return Status::error(status.side(), status.message() + " (nothing was committed to " + redact_uri(target) + ")");
     }
     if (report.quiet) return Status::ok();
     say("imported " + std::to_string(summary.streams.size()) + " streams, " + with_commas(summary.records) +
@@ -282,6 +282,7 @@ Status scan_archive(const std::string& path, bool strict, nlohmann::json& header
   uint64_t last_bytes = reader.bytes_read();
   for (;;) {
     Result<ArchiveEvent> event = reader.next();
+    uncompressed_bytes = reader.bytes_read();
     if (!event) return event.take_status();
     if (*event == ArchiveEvent::kEnd) break;
     uint64_t line_bytes = reader.bytes_read() - last_bytes;
@@ -300,7 +301,6 @@ Status scan_archive(const std::string& path, bool strict, nlohmann::json& header
       s.bytes += line_bytes;
     }
   }
-  uncompressed_bytes = reader.bytes_read();
   return Status::ok();
 }
 
