@@ -1,0 +1,104 @@
+# Shared by the tests/cli/*.sh scripts (this file is not itself a test: ctest runs *.sh only).
+# Usage at the top of a script:  source "$(dirname "$0")/testlib.bash" "$@"
+# Gives: $DECANT, $DATA, $CHINOOK, $TMP (removed on exit), run, check_*, finish.
+set -uo pipefail
+
+if (($# < 2)); then
+  echo "usage: bash $0 /path/to/decant /path/to/tests/data" >&2
+  exit 2
+fi
+DECANT=$(realpath "$1")
+DATA=$(realpath "$2")
+CHINOOK=$DATA/chinook/Chinook_Sqlite.sqlite
+TEST_NAME=$(basename "$0" .sh)
+[[ -x $DECANT ]] || { echo "FAIL: $DECANT is not an executable" >&2; exit 1; }
+[[ -f $CHINOOK ]] || { echo "FAIL: $CHINOOK is missing" >&2; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/decant-cli-$TEST_NAME.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+
+checks=0
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+pass() { checks=$((checks + 1)); }
+
+# run ARGS...: runs decant with stdin from /dev/null unless redirected by the caller;
+# sets $rc, and leaves stdout in $TMP/out and stderr in $TMP/err.
+run() {
+  "$DECANT" "$@" >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  LAST="decant $*"
+}
+
+show_last() {
+  echo "  command: $LAST" >&2
+  echo "  exit: $rc" >&2
+  echo "  stdout: $(head -c 600 "$TMP/out" | cat -v)" >&2
+  echo "  stderr: $(head -c 600 "$TMP/err" | cat -v)" >&2
+}
+
+# check_rc EXPECTED WHAT: the last run exited with EXPECTED.
+check_rc() {
+  checks=$((checks + 1))
+  if [[ $rc != "$1" ]]; then
+    fail "$2: expected exit $1, got $rc"
+    show_last
+  fi
+}
+
+# check_contains FILE TEXT WHAT
+check_contains() {
+  checks=$((checks + 1))
+  if ! grep -qF -- "$2" "$1"; then
+    fail "$3: expected $(basename "$1") to contain \"$2\""
+    show_last
+  fi
+}
+
+# check_empty FILE WHAT
+check_empty() {
+  checks=$((checks + 1))
+  if [[ -s $1 ]]; then
+    fail "$2: expected $(basename "$1") to be empty, it has $(wc -c <"$1") bytes: $(head -c 300 "$1" | cat -v)"
+  fi
+}
+
+# check_absent PATH WHAT
+check_absent() {
+  checks=$((checks + 1))
+  if [[ -e $1 ]]; then
+    fail "$2: $1 should not exist"
+  fi
+}
+
+# check_no_temp_files DIR WHAT: no *.decant-tmp-* file left behind in DIR.
+check_no_temp_files() {
+  checks=$((checks + 1))
+  local left
+  left=$(find "$1" -maxdepth 1 -name '*.decant-tmp-*' 2>/dev/null)
+  if [[ -n $left ]]; then
+    fail "$2: temporary files left behind: $left"
+  fi
+}
+
+# check_eq ACTUAL EXPECTED WHAT
+check_eq() {
+  checks=$((checks + 1))
+  if [[ "$1" != "$2" ]]; then
+    fail "$3: expected \"$2\", got \"$1\""
+  fi
+}
+
+finish() {
+  if ((failures > 0)); then
+    echo "$TEST_NAME: $failures of $checks checks FAILED" >&2
+    exit 1
+  fi
+  echo "$TEST_NAME: all $checks checks passed"
+  exit 0
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything decant needs to build and test, from Debian 12 packages.
+# Idempotent: when every package is already installed it does nothing (no network needed).
+# Runs apt as root, or through sudo when not root.
+set -euo pipefail
+
+# One package per line: add a backend's packages here.
+packages=(
+  build-essential      # g++ 12, make
+  cmake
+  ninja-build
+  pkg-config
+  libsimdjson-dev
+  nlohmann-json3-dev
+  libzstd-dev
+  libxxhash-dev
+  libsqlite3-dev
+  libcli11-dev
+  libgtest-dev
+  libgmock-dev
+  sqlite3              # tests build fixtures with the sqlite3 shell
+  jq                   # tests and README pipe archives through jq
+  zstd                 # tests check `zstd -dc archive | ...`
+  bsdutils             # `script`, used by tests to give decant a terminal
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages are installed" >&2
+  exit 0
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "setup: missing packages (${missing[*]}) and not root, and sudo is not available" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}"
+echo "setup: done" >&2
