@@ -92,7 +92,7 @@ class SqliteSource final : public Source {
     SourceDescription description;
     description.backend = "sqlite";
     description.location = redact_uri(path_);
-    description.snapshot = {{"kind", "sqlite_read_txn"}};
+    description.snapshot = {{"kind", "sqlite_txn"}};
     description.details = {{"sqlite_version", sqlite3_libversion()}};
     return description;
   }

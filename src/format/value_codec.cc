@@ -1,9 +1,13 @@
 #include "format/value_codec.h"
 #include "format/value_decode.h"
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace decant {
 
@@ -44,14 +48,14 @@ void append_tag_string(const char* tag, std::string_view payload, std::string& o
   out += '}';
 }
 
-// The $numberDouble payload: the shortest round-trip text, with ".0" added when it would
-// otherwise read as an integer.
+// The $numberDouble payload of an integral, zero or non-finite double: the shortest round-trip
+// text with ".0" appended when it has no exponent, so that it still reads as a double.
 std::string double_tag_text(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
   std::string text;
   append_double_text(d, text);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  if (text.find('e') == std::string::npos) text += ".0";
   return text;
 }
 
@@ -74,127 +78,261 @@ Status json_error(simdjson::error_code code, const char* what) {
   return bad(std::string("malformed JSON in ") + what + ": " + simdjson::error_message(code));
 }
 
+Status too_deep() { return bad("nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels"); }
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
 
-bool all_digits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+size_t skip_digits(std::string_view s, size_t i) {
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i;
 }
 
-// Canonical integer text: optional '-', digits, no leading zeros, no "-0".
+// The two digits at s[i] as a number, or -1.
+int two_digits(std::string_view s, size_t i) {
+  if (i + 2 > s.size() || !is_digit(s[i]) || !is_digit(s[i + 1])) return -1;
+  return (s[i] - '0') * 10 + (s[i + 1] - '0');
+}
+
+// Canonical integer text (INT): optional '-', digits, no leading zeros, no "-0".
 bool parse_canonical_int(std::string_view s, int64_t& out) {
-  std::string_view digits = s.substr(!s.empty() && s[0] == '-' ? 1 : 0);
-  if (!all_digits(digits) || (digits.size() > 1 && digits[0] == '0') || s == "-0") return false;
+  size_t digits = !s.empty() && s[0] == '-';
+  if (skip_digits(s, digits) != s.size() || digits == s.size() ||
+      (s[digits] == '0' && (s.size() > digits + 1 || digits == 1)))
+    return false;
   auto res = std::from_chars(s.data(), s.data() + s.size(), out);
   return res.ec == std::errc() && res.ptr == s.data() + s.size();
 }
 
-bool parse_decimal_text(std::string_view s) {
-  if (s == "NaN" || s == "Infinity" || s == "-Infinity") return true;
-  size_t i = 0;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  size_t start = i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  bool int_digits = i > start;
-  bool frac_digits = false;
+// Decimal text -?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)? or, with `json`, an RFC 8259 number
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, which the $numberDouble grammar also is.
+bool is_number_text(std::string_view s, bool json) {
+  size_t start = !s.empty() && s[0] == '-';
+  size_t i = skip_digits(s, start);
+  if (i == start || (json && s[start] == '0' && i > start + 1)) return false;
   if (i < s.size() && s[i] == '.') {
-    ++i;
-    size_t fs = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    frac_digits = i > fs;
+    size_t fraction = i + 1;
+    i = skip_digits(s, fraction);
+    if (i == fraction) return false;
   }
-  if (!int_digits && !frac_digits) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+  if (i < s.size() && (s[i] == 'e' || (json && s[i] == 'E'))) {
     ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    size_t es = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == es) return false;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t exponent = i;
+    i = skip_digits(s, exponent);
+    if (i == exponent) return false;
   }
   return i == s.size();
 }
 
-bool digits_at(std::string_view s, size_t pos, size_t n) {
-  return pos + n <= s.size() && all_digits(s.substr(pos, n));
+// For a number text that from_chars found out of range, i.e. rounding to zero or to infinity:
+// whether it overflows, judged by the decimal exponent of its first significant digit.
+bool overflows(std::string_view s) {
+  size_t e = s.find_first_of("eE");
+  std::string_view mantissa = s.substr(0, e);
+  int64_t exponent = 0;
+  if (e != std::string_view::npos) {
+    size_t i = e + 1;
+    bool negative = s[i] == '-';
+    if (s[i] == '+' || s[i] == '-') ++i;
+    // Saturated far beyond any digit count a line can hold, so the sum below stays exact enough.
+    for (; i < s.size(); ++i) exponent = std::min<int64_t>(exponent * 10 + (s[i] - '0'), int64_t{1} << 40);
+    if (negative) exponent = -exponent;
+  }
+  size_t point = std::min(mantissa.find('.'), mantissa.size());
+  size_t first = mantissa.find_first_of("123456789");
+  int64_t lead = first < point ? int64_t(point - first) - 1 : -int64_t(first - point);
+  return lead + exponent > 0;
 }
 
-// YYYY-MM-DD with an optionally signed, possibly longer year. Returns the length consumed.
+// The T nearest to a number text that passed is_number_text(s, true), ties to even, the way
+// the spec reads $numberDouble payloads and vector elements. False when it rounds to infinity.
+template <typename T>
+bool parse_nearest(std::string_view s, T& out) {
+  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (res.ec == std::errc::result_out_of_range) {
+    if (overflows(s)) return false;
+    out = s[0] == '-' ? -T(0) : T(0);
+    return true;
+  }
+  return res.ec == std::errc() && res.ptr == s.data() + s.size();
+}
+
+// Rounds a float to the nearest float16, ties to even, keeping it widened to float; false when
+// that is infinite. Adding 2^(e+13) to a float in [2^e, 2^(e+1)) makes float16's step there,
+// 2^(e-10), the float's last bit, so the FPU's round-to-nearest-even does the rounding; below
+// 2^-14 float16 is subnormal with the fixed step 2^-24.
+bool round_to_half(float& f) {
+  float a = std::fabs(f);
+  if (!(a < 65520.0f)) return false;  // 65520 lies halfway between 65504 and 2^16 and rounds up
+  if (a == 0) return true;
+  float shift = std::ldexp(1.0f, std::max(std::ilogb(a), -14) + 13);
+  f = std::copysign((a + shift) - shift, f);
+  return true;
+}
+
+constexpr bool is_leap_year(int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
+
+// DATE: YEAR "-" MM "-" DD naming a day of the proleptic Gregorian calendar. Returns the length
+// matched, or 0.
 size_t match_date(std::string_view s) {
-  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  size_t ys = i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  if (i - ys < 4) return 0;
-  if (!(i + 6 <= s.size() && s[i] == '-' && digits_at(s, i + 1, 2) && s[i + 3] == '-' && digits_at(s, i + 4, 2)))
-    return 0;
-  int month = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
-  int day = (s[i + 4] - '0') * 10 + (s[i + 5] - '0');
-  if (month < 1 || month > 12 || day < 1 || day > 31) return 0;
-  return i + 6;
+  size_t start = !s.empty() && s[0] == '-';
+  size_t i = start;
+  int64_t year = 0;  // magnitude; leap years are symmetric around year 0
+  for (; i < s.size() && is_digit(s[i]) && i - start < 10; ++i) year = year * 10 + (s[i] - '0');
+  size_t digits = i - start;
+  // YEAR: 4 digits, zero-padded but not "-0000", or 5 to 9 digits without a leading zero.
+  if (digits == 4 ? (start == 1 && year == 0) : (digits < 4 || digits > 9 || s[start] == '0')) return 0;
+  if (i + 6 > s.size() || s[i] != '-' || s[i + 3] != '-') return 0;
+  int month = two_digits(s, i + 1), day = two_digits(s, i + 4);
+  if (month < 1 || month > 12 || day < 1) return 0;
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int last = month == 2 && is_leap_year(year) ? 29 : kMonthDays[month - 1];
+  return day <= last ? i + 6 : 0;
 }
 
-// HH:MM:SS[.f{1,9}]
+// TIME: HH:MM:SS, hours 00-23, then an optional fraction of 1 to 9 digits not ending in 0.
+// Returns the length matched, or 0.
 size_t match_time(std::string_view s) {
-  if (!(digits_at(s, 0, 2) && s.size() >= 8 && s[2] == ':' && digits_at(s, 3, 2) && s[5] == ':' && digits_at(s, 6, 2)))
-    return 0;
-  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0'),
-      sec = (s[6] - '0') * 10 + (s[7] - '0');
-  if (h > 24 || m > 59 || sec > 60) return 0;
+  if (s.size() < 8 || s[2] != ':' || s[5] != ':') return 0;
+  int hour = two_digits(s, 0), minute = two_digits(s, 3), second = two_digits(s, 6);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return 0;
   size_t i = 8;
   if (i < s.size() && s[i] == '.') {
-    size_t fs = ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == fs || i - fs > 9) return 0;
+    size_t fraction = i + 1;
+    i = skip_digits(s, fraction);
+    if (i == fraction || i - fraction > 9 || s[i - 1] == '0') return 0;
   }
   return i;
 }
 
-// +HH:MM or +HH:MM:SS (or '-')
-size_t match_offset(std::string_view s) {
-  if (s.size() < 6 || (s[0] != '+' && s[0] != '-') || !digits_at(s, 1, 2) || s[3] != ':' || !digits_at(s, 4, 2))
-    return 0;
-  if (s.size() >= 9 && s[6] == ':' && digits_at(s, 7, 2)) return 9;
-  return 6;
+// $localTime and $offsetTime also allow exactly "24:00:00" (PostgreSQL's end of day).
+size_t match_time_of_day(std::string_view s) {
+  size_t t = match_time(s);
+  return t ? t : s.starts_with("24:00:00") ? 8 : 0;
+}
+
+// OFFSET: [+-]HH:MM[:SS], hours 00-15, seconds only when not zero; zero is only "+00:00".
+bool is_offset(std::string_view s) {
+  if ((s.size() != 6 && s.size() != 9) || (s[0] != '+' && s[0] != '-') || s[3] != ':') return false;
+  int hour = two_digits(s, 1), minute = two_digits(s, 4);
+  if (hour < 0 || hour > 15 || minute < 0 || minute > 59) return false;
+  if (s.size() == 9) {
+    int second = two_digits(s, 7);
+    return s[6] == ':' && second >= 1 && second <= 59;
+  }
+  return s[0] == '+' || hour != 0 || minute != 0;
 }
 
 bool valid_temporal(Kind kind, std::string_view s) {
   bool infinite = s == "infinity" || s == "-infinity";
   switch (kind) {
-    case Kind::kDate: return infinite || (match_date(s) == s.size() && !s.empty());
-    case Kind::kTime: return match_time(s) == s.size() && !s.empty();
+    case Kind::kDate: {
+      size_t d = match_date(s);
+      return infinite || (d != 0 && d == s.size());
+    }
+    case Kind::kTime: {
+      size_t t = match_time_of_day(s);
+      return t != 0 && t == s.size();
+    }
     case Kind::kTimeTz: {
-      size_t t = match_time(s);
-      return t && t + match_offset(s.substr(t)) == s.size() && match_offset(s.substr(t));
+      size_t t = match_time_of_day(s);
+      return t != 0 && is_offset(s.substr(t));
     }
     case Kind::kTimestamp:
     case Kind::kTimestampTz: {
       if (infinite) return true;
       size_t d = match_date(s);
-      if (!d || d >= s.size() || s[d] != 'T') return false;
-      size_t t = match_time(s.substr(d + 1));
-      if (!t) return false;
-      size_t end = d + 1 + t;
-      if (kind == Kind::kTimestamp) return end == s.size();
-      size_t o = match_offset(s.substr(end));
-      return o && end + o == s.size();
+      if (d == 0 || d == s.size() || s[d] != 'T') return false;
+      std::string_view time = s.substr(d + 1);
+      size_t t = match_time(time);
+      if (t == 0) return false;
+      return kind == Kind::kTimestamp ? t == time.size() : is_offset(time.substr(t));
     }
     default: return false;
   }
 }
 
+bool valid_decimal(std::string_view s) {
+  return is_number_text(s, false) || s == "NaN" || s == "Infinity" || s == "-Infinity";
+}
+
+constexpr int hex_digit(char c) { return is_digit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; }
+
 bool valid_uuid(std::string_view s) {
   if (s.size() != 36) return false;
   for (size_t i = 0; i < 36; ++i) {
-    char c = s[i];
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (dash ? s[i] != '-' : hex_digit(s[i]) < 0) return false;
   }
   return true;
+}
+
+// A cheap hash of a field name: its length and its first and last 8 bytes (all of it up to 16).
+uint64_t name_hash(std::string_view name) {
+  const char* p = name.data();
+  size_t n = name.size();
+  uint64_t head = 0, tail = 0;
+  if (n >= 8) {
+    std::memcpy(&head, p, 8);
+    std::memcpy(&tail, p + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    head = a;
+    tail = b;
+  } else if (n > 0) {
+    head = uint8_t(p[0]) | uint8_t(p[n / 2]) << 8 | uint8_t(p[n - 1]) << 16;
+  }
+  uint64_t h = head * 0x9E3779B97F4A7C15u ^ (tail + n) * 0xC2B2AE3D27D4EB4Fu;
+  return h ^ h >> 31;
+}
+
+// Finds a name that occurs twice among the fields. Records are decoded for every line, so this
+// has to be cheap: up to 256 fields go into a small open-addressing table on the stack, where
+// only names that land in the same run of slots are compared. Wider objects are sorted, which
+// also keeps crafted names that all hash alike from making the check quadratic.
+bool find_duplicate_name(const Field* begin, const Field* end, std::string_view& duplicate) {
+  size_t count = static_cast<size_t>(end - begin);
+  if (count < 2) return false;
+  if (count <= 256) {
+    uint16_t slots[512];  // 1 + the index of the field in the slot, 0 when empty; at most half full
+    int bits = std::bit_width(2 * count - 1);
+    size_t mask = (size_t{1} << bits) - 1;
+    std::fill_n(slots, mask + 1, uint16_t{0});
+    for (size_t i = 0; i < count; ++i) {
+      const std::string& name = begin[i].name;
+      size_t slot = name_hash(name) >> (64 - bits);
+      for (; slots[slot] != 0; slot = (slot + 1) & mask) {
+        if (begin[slots[slot] - 1].name == name) {
+          duplicate = name;
+          return true;
+        }
+      }
+      slots[slot] = static_cast<uint16_t>(i + 1);
+    }
+    return false;
+  }
+  std::vector<std::string_view> names;
+  names.reserve(count);
+  for (const Field* f = begin; f != end; ++f) names.push_back(f->name);
+  std::sort(names.begin(), names.end());
+  auto twice = std::adjacent_find(names.begin(), names.end());
+  if (twice == names.end()) return false;
+  duplicate = *twice;
+  return true;
+}
+
+Status check_unique_names(const Field* begin, const Field* end, const char* where) {
+  std::string_view duplicate;
+  if (!find_duplicate_name(begin, end, duplicate)) return Status::ok();
+  return bad("duplicate member \"" + std::string(duplicate) + "\" in " + where);
 }
 
 struct TagInfo {
@@ -215,33 +353,49 @@ Status get_string(simdjson::ondemand::value v, std::string_view tag, std::string
   return Status::ok();
 }
 
-Status decode_float_array(simdjson::ondemand::value v, std::string_view tag, std::vector<float>& out) {
+// $vector and $halfvec: plain JSON numbers only, each rounded to the nearest float32 and, for
+// $halfvec, then to the nearest float16 (4.5.13); non-finite results are errors.
+Status decode_float_array(simdjson::ondemand::value v, bool half, std::vector<float>& out) {
+  const char* tag = half ? "$halfvec" : "$vector";
   simdjson::ondemand::array arr;
   if (v.get_array().get(arr)) return bad(std::string(tag) + " payload must be an array of numbers");
+  size_t index = 0;
   for (auto element : arr) {
     simdjson::ondemand::value item;
-    if (element.get(item)) return bad(std::string(tag) + ": malformed array");
     json_type type;
-    if (item.type().get(type)) return bad(std::string(tag) + ": malformed element");
-    if (type == json_type::string) {
-      std::string_view s;
-      if (item.get_string().get(s)) return bad(std::string(tag) + ": malformed element");
-      if (s == "NaN") out.push_back(NAN);
-      else if (s == "Infinity") out.push_back(INFINITY);
-      else if (s == "-Infinity") out.push_back(-INFINITY);
-      else return bad(std::string(tag) + ": element \"" + std::string(s) + "\" is not a number");
-      continue;
+    if (auto err = element.get(item)) return json_error(err, tag);
+    if (auto err = item.type().get(type)) return json_error(err, tag);
+    if (type != json_type::number)
+      return bad(std::string(tag) + ": element " + std::to_string(index) + " is not a number");
+    // simdjson checks the grammar and gives the double nearest the element. Rounding that to
+    // float rounds the element itself, unless the double lies exactly halfway between two
+    // floats (every such midpoint is a double) or outside float's normal range: those rare
+    // elements, and the ones simdjson refuses, are read again from their text, straight to float.
+    double d = 0;
+    bool via_double = !item.get_double().get(d) &&
+                      (d == 0 || (std::fabs(d) >= std::numeric_limits<float>::min() &&
+                                  std::fabs(d) <= std::numeric_limits<float>::max() &&
+                                  (std::bit_cast<uint64_t>(d) & 0x1FFFFFFF) != 0x10000000));
+    float f = static_cast<float>(d);
+    auto outside = [&](const char* type) {
+      return bad(std::string(tag) + ": element " + std::string(trim(item.raw_json_token())) + " is outside the " +
+                 type + " range");
+    };
+    if (!via_double) {
+      std::string_view token = trim(item.raw_json_token());
+      if (!is_number_text(token, true)) return bad(std::string(tag) + ": malformed number " + std::string(token));
+      if (!parse_nearest(token, f)) return outside("float32");
     }
-    double d;
-    if (item.get_double().get(d)) return bad(std::string(tag) + ": elements must be numbers");
-    out.push_back(static_cast<float>(d));
+    if (half && !round_to_half(f)) return outside("float16");
+    out.push_back(f);
+    ++index;
   }
   return Status::ok();
 }
 
-Status canonical_json(simdjson::ondemand::value v, std::string& out, int depth);
+Status canonical_json(simdjson::ondemand::value v, std::string& out, int level);
 
-Status canonical_json_object(simdjson::ondemand::object obj, std::string& out, int depth) {
+Status canonical_json_object(simdjson::ondemand::object obj, std::string& out, int level) {
   out += '{';
   bool first = true;
   for (auto field : obj) {
@@ -253,25 +407,27 @@ Status canonical_json_object(simdjson::ondemand::object obj, std::string& out, i
     out += ':';
     simdjson::ondemand::value child;
     if (field.value().get(child)) return bad("malformed value in $json");
-    DECANT_TRY(canonical_json(child, out, depth + 1));
+    DECANT_TRY(canonical_json(child, out, level + 1));
   }
   out += '}';
   return Status::ok();
 }
 
 // Re-serialises arbitrary JSON canonically: no whitespace, members in order, canonical string
-// escaping, numbers as their exact source text.
-Status canonical_json(simdjson::ondemand::value v, std::string& out, int depth) {
-  if (depth > kMaxNestingDepth) return bad("nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+// escaping, numbers as their exact source text. `level` is the nesting level of `v` if it is an
+// object or array.
+Status canonical_json(simdjson::ondemand::value v, std::string& out, int level) {
   json_type type;
   if (auto err = v.type().get(type)) return json_error(err, "$json");
   switch (type) {
     case json_type::object: {
+      if (level > kMaxNestingDepth) return too_deep();
       simdjson::ondemand::object obj;
       if (auto err = v.get_object().get(obj)) return json_error(err, "$json");
-      return canonical_json_object(obj, out, depth);
+      return canonical_json_object(obj, out, level);
     }
     case json_type::array: {
+      if (level > kMaxNestingDepth) return too_deep();
       simdjson::ondemand::array arr;
       if (auto err = v.get_array().get(arr)) return json_error(err, "$json");
       out += '[';
@@ -281,7 +437,7 @@ Status canonical_json(simdjson::ondemand::value v, std::string& out, int depth) 
         if (auto err = element.get(item)) return json_error(err, "$json");
         if (!first) out += ',';
         first = false;
-        DECANT_TRY(canonical_json(item, out, depth + 1));
+        DECANT_TRY(canonical_json(item, out, level + 1));
       }
       out += ']';
       return Status::ok();
@@ -293,10 +449,11 @@ Status canonical_json(simdjson::ondemand::value v, std::string& out, int depth) 
       return Status::ok();
     }
     case json_type::number: {
-      // Validate the number, keep its text.
-      simdjson::ondemand::number n;
-      if (auto err = v.get_number().get(n)) return json_error(err, "$json number");
-      out += trim(v.raw_json_token());
+      // Checked by grammar only: any RFC 8259 number is kept, even one beyond double or int64
+      // range (1E400), which simdjson would refuse to convert.
+      std::string_view token = trim(v.raw_json_token());
+      if (!is_number_text(token, true)) return bad("malformed number " + std::string(token) + " in $json");
+      out += token;
       return Status::ok();
     }
     case json_type::boolean: {
@@ -314,7 +471,8 @@ Status canonical_json(simdjson::ondemand::value v, std::string& out, int depth) 
   return bad("unexpected JSON type in $json");
 }
 
-Status decode_document(simdjson::ondemand::object obj, std::vector<Field>& fields, int depth) {
+// The members of a document object at nesting level `level`.
+Status decode_document(simdjson::ondemand::object obj, std::vector<Field>& fields, int level) {
   for (auto field : obj) {
     std::string_view key;
     if (auto err = field.unescaped_key().get(key)) return json_error(err, "a document key");
@@ -322,17 +480,20 @@ Status decode_document(simdjson::ondemand::object obj, std::vector<Field>& field
     fields.back().name.assign(key);
     simdjson::ondemand::value child;
     if (auto err = field.value().get(child)) return json_error(err, "a document value");
-    DECANT_TRY(decode_value(child, fields.back().value, depth + 1).context(std::string(key)));
+    // The context frame is built only on failure: this runs for every member of every line.
+    if (Status s = decode_value(child, fields.back().value, level + 1); !s)
+      return std::move(s).context(fields.back().name);
   }
   return Status::ok();
 }
 
-Status decode_tag(std::string_view tag, simdjson::ondemand::value payload, Value& out, int depth) {
+// `level` is the nesting level of the tag object; its payload object or array sits one deeper.
+Status decode_tag(std::string_view tag, simdjson::ondemand::value payload, Value& out, int level) {
   for (const TagInfo& t : kStringTags) {
     if (tag != t.name) continue;
     std::string_view s;
     DECANT_TRY(get_string(payload, tag, s));
-    bool valid = t.kind == Kind::kDecimal ? parse_decimal_text(s)
+    bool valid = t.kind == Kind::kDecimal ? valid_decimal(s)
                  : t.kind == Kind::kUuid  ? valid_uuid(s)
                                           : valid_temporal(t.kind, s);
     if (!valid) return bad("malformed " + std::string(tag) + " payload \"" + std::string(s) + "\"");
@@ -355,73 +516,72 @@ Status decode_tag(std::string_view tag, simdjson::ondemand::value payload, Value
     std::string_view s;
     DECANT_TRY(get_string(payload, tag, s));
     out.kind = Kind::kFloat64;
-    if (s == "NaN") out.real = NAN;
+    // All NaNs are one value, the quiet NaN 0x7FF8000000000000.
+    if (s == "NaN") out.real = std::bit_cast<double>(uint64_t{0x7FF8000000000000});
     else if (s == "Infinity") out.real = INFINITY;
     else if (s == "-Infinity") out.real = -INFINITY;
-    else {
-      auto res = std::from_chars(s.data(), s.data() + s.size(), out.real);
-      if (res.ec != std::errc() || res.ptr != s.data() + s.size() || !parse_decimal_text(s))
-        return bad("malformed $numberDouble payload \"" + std::string(s) + "\"");
-    }
+    else if (!is_number_text(s, true)) return bad("malformed $numberDouble payload \"" + std::string(s) + "\"");
+    else if (!parse_nearest(s, out.real))
+      return bad("$numberDouble payload \"" + std::string(s) + "\" is outside the float64 range");
     return Status::ok();
   }
   if (tag == "$rawText") {
     std::string_view s;
     DECANT_TRY(get_string(payload, tag, s));
-    out.kind = Kind::kRawText;
     if (!base64_decode(s, out.text)) return bad("malformed base64 in $rawText");
+    // Writers use $rawText only for invalid UTF-8; valid bytes are ordinary text (4.5.6).
+    out.kind = is_valid_utf8(out.text) ? Kind::kText : Kind::kRawText;
     return Status::ok();
   }
   if (tag == "$binary") {
+    if (level + 1 > kMaxNestingDepth) return too_deep();
     simdjson::ondemand::object obj;
     if (payload.get_object().get(obj)) return bad("$binary payload must be an object");
-    bool have_data = false, have_subtype = false;
+    unsigned seen = 0;
     for (auto field : obj) {
       std::string_view key, s;
       if (field.unescaped_key().get(key)) return bad("malformed $binary");
-      simdjson::ondemand::value member;
-      if (field.value().get(member) || member.get_string().get(s))
-        return bad("$binary members must be strings");
-      if (key == "base64") {
+      unsigned member = key == "base64" ? 1 : key == "subType" ? 2 : 0;
+      if (!member) return bad("unexpected member \"" + std::string(key) + "\" in $binary");
+      if (seen & member) return bad("duplicate member \"" + std::string(key) + "\" in $binary");
+      seen |= member;
+      simdjson::ondemand::value value;
+      if (field.value().get(value) || value.get_string().get(s)) return bad("$binary members must be strings");
+      if (member == 1) {
         if (!base64_decode(s, out.text)) return bad("malformed base64 in $binary");
-        have_data = true;
-      } else if (key == "subType") {
-        unsigned sub = 0;
-        auto res = std::from_chars(s.data(), s.data() + s.size(), sub, 16);
-        if (s.empty() || s.size() > 2 || res.ptr != s.data() + s.size() || sub > 0xff)
-          return bad("malformed $binary subType \"" + std::string(s) + "\"");
-        out.subtype = static_cast<uint8_t>(sub);
-        have_subtype = true;
       } else {
-        return bad("unexpected member \"" + std::string(key) + "\" in $binary");
+        if (s.size() != 2 || hex_digit(s[0]) < 0 || hex_digit(s[1]) < 0)
+          return bad("malformed $binary subType \"" + std::string(s) + "\"");
+        out.subtype = static_cast<uint8_t>(hex_digit(s[0]) << 4 | hex_digit(s[1]));
       }
     }
-    if (!have_data || !have_subtype) return bad("$binary needs base64 and subType");
+    if (seen != 3) return bad("$binary needs base64 and subType");
     out.kind = Kind::kBytes;
     return Status::ok();
   }
   if (tag == "$interval") {
+    if (level + 1 > kMaxNestingDepth) return too_deep();
     simdjson::ondemand::object obj;
     if (payload.get_object().get(obj)) return bad("$interval payload must be an object");
-    int seen = 0;
+    unsigned seen = 0;
     for (auto field : obj) {
       std::string_view key;
       if (field.unescaped_key().get(key)) return bad("malformed $interval");
-      simdjson::ondemand::value member;
-      if (field.value().get(member)) return bad("malformed $interval");
-      if (key == "micros") {
+      unsigned member = key == "months" ? 1 : key == "days" ? 2 : key == "micros" ? 4 : 0;
+      if (!member) return bad("unexpected member \"" + std::string(key) + "\" in $interval");
+      if (seen & member) return bad("duplicate member \"" + std::string(key) + "\" in $interval");
+      seen |= member;
+      simdjson::ondemand::value value;
+      if (field.value().get(value)) return bad("malformed $interval");
+      if (member == 4) {
         std::string_view s;
-        if (member.get_string().get(s) || !parse_canonical_int(s, out.integer))
+        if (value.get_string().get(s) || !parse_canonical_int(s, out.integer))
           return bad("$interval micros must be an integer string");
-        seen |= 1;
-      } else if (key == "months" || key == "days") {
-        int64_t i;
-        if (member.get_int64().get(i) || i < INT32_MIN || i > INT32_MAX)
-          return bad("$interval " + std::string(key) + " must be a 32-bit integer");
-        (key == "months" ? out.months : out.days) = static_cast<int32_t>(i);
-        seen |= key == "months" ? 2 : 4;
       } else {
-        return bad("unexpected member \"" + std::string(key) + "\" in $interval");
+        int64_t i;
+        if (value.get_int64().get(i) || i < INT32_MIN || i > INT32_MAX)
+          return bad("$interval " + std::string(key) + " must be a 32-bit integer");
+        (member == 1 ? out.months : out.days) = static_cast<int32_t>(i);
       }
     }
     if (seen != 7) return bad("$interval needs months, days and micros");
@@ -430,25 +590,31 @@ Status decode_tag(std::string_view tag, simdjson::ondemand::value payload, Value
   }
   if (tag == "$json") {
     out.kind = Kind::kJson;
-    return canonical_json(payload, out.text, depth + 1);
+    return canonical_json(payload, out.text, level + 1);
   }
   if (tag == "$vector" || tag == "$halfvec") {
-    out.kind = tag == "$vector" ? Kind::kVector : Kind::kHalfVector;
-    return decode_float_array(payload, tag, out.floats);
+    if (level + 1 > kMaxNestingDepth) return too_deep();
+    bool half = tag == "$halfvec";
+    out.kind = half ? Kind::kHalfVector : Kind::kVector;
+    return decode_float_array(payload, half, out.floats);
   }
   if (tag == "$literal") {
+    if (level + 1 > kMaxNestingDepth) return too_deep();
     simdjson::ondemand::object obj;
     if (payload.get_object().get(obj)) return bad("$literal payload must be an object");
     out.kind = Kind::kDocument;
-    return decode_document(obj, out.fields, depth);
+    DECANT_TRY(decode_document(obj, out.fields, level + 1));
+    if (out.fields.size() != 1 || !out.fields[0].name.starts_with('$'))
+      return bad("$literal payload must have exactly one member, whose name starts with '$'");
+    return Status::ok();
   }
   return bad("unknown tag \"" + std::string(tag) + "\"");
 }
 
-Status decode_object(simdjson::ondemand::object obj, Value& out, int depth) {
-  // A tag is an object with exactly one member whose name starts with '$'. Only such objects
-  // need counting, so plain documents are read in one pass.
-  size_t count = 0;
+Status decode_object(simdjson::ondemand::object obj, Value& out, int level) {
+  // A tag is an object with exactly one member whose name starts with '$'. Only objects whose
+  // first name starts with '$', or with an escape that may spell one ("\u0024"), need counting,
+  // so plain documents are read in one pass.
   bool tag_candidate = false;
   {
     auto it = obj.begin();
@@ -457,30 +623,35 @@ Status decode_object(simdjson::ondemand::object obj, Value& out, int depth) {
       if (iterator != obj.end().value_unsafe()) {
         simdjson::ondemand::field first;
         if (auto err = (*iterator).get(first)) return json_error(err, "an object");
-        std::string_view raw = first.key().raw();
-        tag_candidate = !raw.empty() && raw[0] == '$';
+        // raw() points into the line, unterminated: only its first byte may be read.
+        char c = *first.key().raw();
+        tag_candidate = c == '$' || c == '\\';
       }
     }
   }
   if (auto err = obj.reset().error()) return json_error(err, "an object");
+  size_t count = 0;
   if (tag_candidate) {
     if (auto err = obj.count_fields().get(count)) return json_error(err, "an object");
   }
-  if (tag_candidate && count == 1) {
+  if (count == 1) {
     for (auto field : obj) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return json_error(err, "a tag");
+      if (!key.starts_with('$')) break;
       std::string tag(key);
       simdjson::ondemand::value payload;
       if (auto err = field.value().get(payload)) return json_error(err, "a tag payload");
-      return decode_tag(tag, payload, out, depth);
+      return decode_tag(tag, payload, out, level);
     }
+    if (auto err = obj.reset().error()) return json_error(err, "an object");
   }
   out.kind = Kind::kDocument;
-  return decode_document(obj, out.fields, depth);
+  DECANT_TRY(decode_document(obj, out.fields, level));
+  return check_unique_names(out.fields.data(), out.fields.data() + out.fields.size(), "document");
 }
 
-const char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 }  // namespace
 
@@ -538,7 +709,12 @@ void encode_value(const Value& v, std::string& out) {
       }
       return;
     case Kind::kText: encode_string(v.text, out); return;
-    case Kind::kRawText: append_tag_string("$rawText", base64_encode(v.text), out); return;
+    case Kind::kRawText:
+      // Valid UTF-8 is text whatever the store called it (4.5.6), so writer and reader digest
+      // the same encoding.
+      if (is_valid_utf8(v.text)) encode_string(v.text, out);
+      else append_tag_string("$rawText", base64_encode(v.text), out);
+      return;
     case Kind::kBytes: {
       static const char kHex[] = "0123456789abcdef";
       out += "{\"$binary\":{\"base64\":\"";
@@ -599,9 +775,7 @@ void encode_value(const Value& v, std::string& out) {
 
 void encode_record(const Record& record, std::string& out) { encode_fields(record.begin(), record.end(), out); }
 
-Status decode_value(simdjson::ondemand::value json, Value& out, int depth) {
-  if (depth > kMaxNestingDepth)
-    return bad("nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+Status decode_value(simdjson::ondemand::value json, Value& out, int level) {
   out.clear();
   json_type type;
   if (auto err = json.type().get(type)) return json_error(err, "a value");
@@ -625,15 +799,21 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int depth) {
       bool is_float = token.find_first_of(".eE") != std::string_view::npos;
       if (is_float) {
         out.kind = Kind::kFloat64;
-        if (auto err = json.get_double().get(out.real)) return json_error(err, "a number");
+        if (auto err = json.get_double().get(out.real)) {
+          if (!is_number_text(trim(token), true)) return json_error(err, "a number");
+          return bad("number " + std::string(trim(token)) + " is outside the float64 range");
+        }
       } else {
         out.kind = Kind::kInt64;
-        if (json.get_int64().get(out.integer))
+        if (auto err = json.get_int64().get(out.integer)) {
+          if (!is_number_text(trim(token), true)) return json_error(err, "a number");
           return bad("integer " + std::string(trim(token)) + " is outside the int64 range");
+        }
       }
       return Status::ok();
     }
     case json_type::array: {
+      if (level > kMaxNestingDepth) return too_deep();
       simdjson::ondemand::array arr;
       if (auto err = json.get_array().get(arr)) return json_error(err, "an array");
       out.kind = Kind::kArray;
@@ -641,14 +821,15 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int depth) {
         simdjson::ondemand::value item;
         if (auto err = element.get(item)) return json_error(err, "an array");
         out.items.emplace_back();
-        DECANT_TRY(decode_value(item, out.items.back(), depth + 1));
+        DECANT_TRY(decode_value(item, out.items.back(), level + 1));
       }
       return Status::ok();
     }
     case json_type::object: {
+      if (level > kMaxNestingDepth) return too_deep();
       simdjson::ondemand::object obj;
       if (auto err = json.get_object().get(obj)) return json_error(err, "an object");
-      return decode_object(obj, out, depth);
+      return decode_object(obj, out, level);
     }
   }
   return bad("unexpected JSON type");
@@ -662,9 +843,12 @@ Status decode_record(simdjson::ondemand::object json, Record& out) {
     Value& slot = out.add(key);
     simdjson::ondemand::value child;
     if (auto err = field.value().get(child)) return json_error(err, "a record field");
-    DECANT_TRY(decode_value(child, slot, 1).context("field \"" + std::string(key) + "\""));
+    // The record object is level 1, so a field's value sits at level 2. The context frame is
+    // built only on failure: this runs for every field of every line.
+    if (Status s = decode_value(child, slot, 2); !s)
+      return std::move(s).context("field \"" + out[out.size() - 1].name + "\"");
   }
-  return Status::ok();
+  return check_unique_names(out.begin(), out.end(), "record");
 }
 
 Result<Value> decode_value_text(std::string_view json) {
@@ -713,29 +897,38 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 bool base64_decode(std::string_view text, std::string& out) {
+  // Sextet value per byte; 64 marks a byte outside the alphabet, '=' included.
+  static constexpr std::array<uint8_t, 256> kSextet = [] {
+    std::array<uint8_t, 256> table{};
+    table.fill(64);
+    for (uint8_t i = 0; i < 64; ++i) table[static_cast<uint8_t>(kBase64Alphabet[i])] = i;
+    return table;
+  }();
   out.clear();
   if (text.size() % 4 != 0) return false;
-  auto sextet = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    int a = sextet(text[i]), b = sextet(text[i + 1]);
-    bool last = i + 4 == text.size();
-    int c = (last && text[i + 2] == '=') ? -2 : sextet(text[i + 2]);
-    int d = (last && text[i + 3] == '=') ? -2 : sextet(text[i + 3]);
-    if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -2 && d != -2)) return false;
-    uint32_t n = (a << 18) | (b << 12) | ((c < 0 ? 0 : c) << 6) | (d < 0 ? 0 : d);
-    out += char(n >> 16);
-    if (c >= 0) out += char((n >> 8) & 0xff);
-    if (d >= 0) out += char(n & 0xff);
+  size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+  size_t full = text.size() / 4 - (padding ? 1 : 0);
+  out.resize(full * 3 + (padding ? 3 - padding : 0));
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  char* o = out.data();
+  unsigned invalid = 0;  // collects bit 6 of every sextet
+  for (size_t q = 0; q < full; ++q, in += 4, o += 3) {
+    unsigned a = kSextet[in[0]], b = kSextet[in[1]], c = kSextet[in[2]], d = kSextet[in[3]];
+    invalid |= a | b | c | d;
+    uint32_t n = a << 18 | b << 12 | c << 6 | d;
+    o[0] = static_cast<char>(n >> 16);
+    o[1] = static_cast<char>(n >> 8);
+    o[2] = static_cast<char>(n);
   }
-  return true;
+  if (padding) {
+    unsigned a = kSextet[in[0]], b = kSextet[in[1]], c = padding == 1 ? kSextet[in[2]] : 0;
+    invalid |= a | b | c;
+    // The unused low bits of the last symbol must be zero: "QQ==" is valid, "QR==" is not.
+    if ((padding == 2 ? b & 0x0f : c & 0x03) != 0) return false;
+    o[0] = static_cast<char>(a << 2 | b >> 4);
+    if (padding == 1) o[1] = static_cast<char>((b & 0x0f) << 4 | c >> 2);
+  }
+  return (invalid & 64) == 0;
 }
 
 }  // namespace decant

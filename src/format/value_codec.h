@@ -1,4 +1,4 @@
-// Values <-> their archive JSON encoding (format/SPEC.md, "Value encoding"). The encoder writes
+// Values <-> their archive JSON encoding (format/SPEC.md sections 4 and 5). The encoder writes
 // the canonical form, which is also what record digests are computed over.
 #pragma once
 
@@ -18,7 +18,8 @@ void encode_string(std::string_view text, std::string& out);
 
 constexpr int kMaxNestingDepth = 64;
 
-// Convenience for tests and small inputs: decode a standalone JSON text.
+// Convenience for tests and small inputs: decode a standalone JSON text (an object or array
+// there is at nesting level 1, like a record object).
 Result<Value> decode_value_text(std::string_view json);
 
 std::string base64_encode(std::string_view bytes);

@@ -10,8 +10,10 @@
 namespace decant {
 
 // Errors say what was wrong ("malformed $numberLong payload ..."); the caller adds the line
-// and byte position.
-Status decode_value(simdjson::ondemand::value json, Value& out, int depth = 0);
+// and byte position. `level` is the nesting level `json` has if it is an object or array
+// (format/SPEC.md 2.2: the record object is level 1, no level may exceed kMaxNestingDepth).
+Status decode_value(simdjson::ondemand::value json, Value& out, int level = 1);
+// Decodes the record object "r" (never a tag); its field names must be unique.
 Status decode_record(simdjson::ondemand::object json, Record& out);
 
 }  // namespace decant

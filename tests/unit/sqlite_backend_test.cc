@@ -210,7 +210,7 @@ TEST_F(SqliteBackend, SourceDescribesEveryTable) {
   SourceDescription description = source->describe();
   EXPECT_EQ(description.backend, "sqlite");
   EXPECT_EQ(description.location, source_path_);
-  EXPECT_EQ(description.snapshot, nlohmann::json({{"kind", "sqlite_read_txn"}}));
+  EXPECT_EQ(description.snapshot, nlohmann::json({{"kind", "sqlite_txn"}}));
   EXPECT_EQ(description.details["sqlite_version"], sqlite3_libversion());
 
   Result<std::vector<StreamInfo>> streams = source->streams();
