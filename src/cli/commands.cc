@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/archive_files.h"
+#include "cli/backend_flags.h"
 #include "cli/progress.h"
 #include "export/export.h"
 #include "format/compare.h"
@@ -93,10 +94,21 @@ struct ReportFlags {
   }
 };
 
-Result<std::unique_ptr<Source>> open_source(const std::string& uri, const SourceOptions& options) {
+std::string source_owner(const SourceBackend& backend) { return backend.scheme + " source"; }
+std::string sink_owner(const SinkBackend& backend) { return backend.scheme + " target"; }
+
+void declare_source_flags(BackendFlags& flags) {
+  for (const SourceBackend& b : builtin_sources().all()) flags.declare(source_owner(b), b.options);
+}
+
+// Opens the source `uri` names with the backend options given for it. With `strict`, an
+// option of another backend is a usage error (diff, with two sources, is not strict).
+Result<std::unique_ptr<Source>> open_source(const std::string& uri, const BackendFlags& flags, bool strict) {
   const SourceBackend* backend = builtin_sources().find(uri);
   if (!backend) return Status::usage("no source backend for \"" + redact_uri(uri) + "\" (see `decant backends`)");
-  Result<std::unique_ptr<Source>> source = backend->open(uri, options);
+  Result<nlohmann::json> settings = flags.settings_for(source_owner(*backend), backend->options, strict);
+  if (!settings) return settings.take_status();
+  Result<std::unique_ptr<Source>> source = backend->open(uri, SourceOptions{std::move(settings.value())});
   if (!source) return source.take_status().context(redact_uri(uri));
   return source;
 }
@@ -109,6 +121,7 @@ struct ExportCommand {
   std::string compress = "auto";
   SelectionFlags selection;
   ReportFlags report;
+  BackendFlags backend_flags;
 
   void add_to(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("export", "Drain a source into an archive");
@@ -121,6 +134,8 @@ struct ExportCommand {
     cmd->add_option("--threads", output.threads, "Compression threads (default: all cores)")->check(CLI::Range(0, 256));
     selection.add_to(cmd);
     report.add_to(cmd);
+    declare_source_flags(backend_flags);
+    backend_flags.add_to(cmd);
     cmd->callback([this] { throw_if_failed(run()); });
   }
 
@@ -129,7 +144,7 @@ struct ExportCommand {
                                                                                        : Compression::kAuto;
     Result<StreamSelection> sel = selection.build();
     if (!sel) return sel.take_status();
-    Result<std::unique_ptr<Source>> src = open_source(source, {});
+    Result<std::unique_ptr<Source>> src = open_source(source, backend_flags, true);
     if (!src) return src.take_status();
     Result<std::unique_ptr<ArchiveOutput>> out = ArchiveOutput::open(output);
     if (!out) return out.take_status();
@@ -167,10 +182,11 @@ struct ImportCommand {
   std::string input = "-";
   std::string conflict = "error";
   std::string txn = "single";
-  bool drop = false, truncate = false, transformed = false;
+  bool drop = false, truncate = false, transformed = false, dry_run = false;
   size_t max_line_bytes = ReaderOptions().max_line_bytes;
   SelectionFlags selection;
   ReportFlags report;
+  BackendFlags backend_flags;
 
   void add_to(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("import", "Replay an archive into a target");
@@ -184,9 +200,12 @@ struct ImportCommand {
     cmd->add_flag("--truncate", truncate, "Empty existing tables before loading");
     cmd->add_flag("--transformed", transformed,
                   "The archive went through a transform: its counts and digests are informational");
+    cmd->add_flag("--dry-run", dry_run, "Read and check the whole archive against the target; write nothing");
     cmd->add_option("--max-line-bytes", max_line_bytes, "Refuse archive lines longer than this");
     selection.add_to(cmd);
     report.add_to(cmd);
+    for (const SinkBackend& b : builtin_sinks().all()) backend_flags.declare(sink_owner(b), b.options);
+    backend_flags.add_to(cmd);
     cmd->callback([this] { check(run()); });
   }
 
@@ -203,7 +222,14 @@ struct ImportCommand {
                        : conflict == "merge"   ? ConflictPolicy::kMerge
                                                : ConflictPolicy::kError;
     options.txn = txn == "stream" ? TxnMode::kStream : txn == "batch" ? TxnMode::kBatch : TxnMode::kSingle;
+    options.dry_run = dry_run;
+    options.note = [this](const std::string& message) {
+      if (!report.quiet) say(message);
+    };
     DECANT_TRY(check_offered(*backend, options));
+    Result<nlohmann::json> settings = backend_flags.settings_for(sink_owner(*backend), backend->options, true);
+    if (!settings) return settings.take_status();
+    options.settings = std::move(settings.value());
 
     Result<std::unique_ptr<ByteSource>> in = open_archive_input(input);
     if (!in) return in.take_status();
@@ -225,9 +251,10 @@ struct ImportCommand {
       return Status::error(status.side(), status.message() + " (nothing was committed to " + redact_uri(target) + ")");
     }
     if (report.quiet) return Status::ok();
-    say("imported " + std::to_string(summary.streams.size()) + " streams, " + with_commas(summary.records) +
-        " records into " + redact_uri(target) + " (txn " + txn + ", conflict " + conflict + ") in " +
-        std::to_string(seconds_since(start)).substr(0, 5) + " s");
+    say(std::string(dry_run ? "dry run: would import " : "imported ") + std::to_string(summary.streams.size()) +
+        " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn +
+        ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
+        (dry_run ? "; nothing was written" : ""));
     if (summary.transformed) {
       say("the archive's counts or digests differ from its records (a transformed archive); written:");
       for (const ImportedStream& s : summary.streams)
@@ -254,6 +281,7 @@ struct ImportCommand {
     if (!conflict_ok)
       return Status::usage(backend.scheme + " does not offer --conflict " + conflict_policy_name(options.conflict) +
                            " (it offers " + conflicts + ")");
+    if (options.dry_run && !backend.dry_run) return Status::usage(backend.scheme + " does not offer --dry-run");
     return Status::ok();
   }
 };
@@ -410,7 +438,8 @@ struct VerifyCommand {
 
 // ---------------------------------------------------------------- diff
 
-Status summarize(const std::string& what, const StreamSelection& selection, ContentSummary& summary) {
+Status summarize(const std::string& what, const StreamSelection& selection, const BackendFlags& flags,
+                 ContentSummary& summary) {
   if (looks_like_archive(what)) {
     Result<std::unique_ptr<ByteSource>> in = open_archive_input(what);
     if (!in) return in.take_status();
@@ -432,7 +461,7 @@ Status summarize(const std::string& what, const StreamSelection& selection, Cont
         summary.add(selection.renamed(name), reader.record(), reader.canonical_record(), reader.record_hash());
     }
   }
-  Result<std::unique_ptr<Source>> source = open_source(what, {});
+  Result<std::unique_ptr<Source>> source = open_source(what, flags, false);
   if (!source) return source.take_status();
   Result<std::vector<StreamInfo>> streams = (*source)->streams();
   if (!streams) return streams.take_status();
@@ -456,6 +485,7 @@ struct DiffCommand {
   std::string a, b;
   size_t records = 0;
   SelectionFlags selection;
+  BackendFlags backend_flags;
   bool differ = false;
 
   void add_to(CLI::App& app) {
@@ -464,6 +494,8 @@ struct DiffCommand {
     cmd->add_option("B", b, "Archive file or source")->required();
     cmd->add_option("--records", records, "Name up to N differing records (by key)");
     selection.add_to(cmd);
+    declare_source_flags(backend_flags);
+    backend_flags.add_to(cmd);
     cmd->callback([this] { check(run()); });
   }
 
@@ -471,8 +503,8 @@ struct DiffCommand {
     Result<StreamSelection> sel = selection.build();
     if (!sel) return sel.take_status();
     ContentSummary sa(records > 0), sb(records > 0);
-    DECANT_TRY(summarize(a, *sel, sa).context("A"));
-    DECANT_TRY(summarize(b, *sel, sb).context("B"));
+    DECANT_TRY(summarize(a, *sel, backend_flags, sa).context("A"));
+    DECANT_TRY(summarize(b, *sel, backend_flags, sb).context("B"));
     std::vector<RecordDifference> record_diffs;
     std::vector<StreamDifference> diffs = compare_summaries(sa, sb, records, record_diffs);
     std::printf("%-32s %14s %14s  %s\n", "stream", "A records", "B records", "result");
@@ -497,18 +529,26 @@ struct DiffCommand {
 
 // ---------------------------------------------------------------- backends
 
+void print_options(const std::vector<BackendOption>& options) {
+  for (const BackendOption& o : options) std::printf("  %-10s   --%s: %s\n", "", o.flag.c_str(), o.help.c_str());
+}
+
 void print_backends() {
   std::printf("sources (export, diff)\n");
-  for (const SourceBackend& b : builtin_sources().all())
+  for (const SourceBackend& b : builtin_sources().all()) {
     std::printf("  %-10s %s\n  %-10s %s\n", (b.scheme + ":").c_str(), b.summary.c_str(), "", b.capabilities.c_str());
+    print_options(b.options);
+  }
   std::printf("targets (import)\n");
   for (const SinkBackend& b : builtin_sinks().all()) {
     std::string txns, conflicts;
     for (TxnMode m : b.txn_modes) txns += std::string(txns.empty() ? "" : ", ") + txn_mode_name(m);
     for (ConflictPolicy p : b.conflict_policies)
       conflicts += std::string(conflicts.empty() ? "" : ", ") + conflict_policy_name(p);
-    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s\n", (b.scheme + ":").c_str(),
-                b.summary.c_str(), "", b.capabilities.c_str(), "", txns.c_str(), conflicts.c_str());
+    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s%s\n", (b.scheme + ":").c_str(),
+                b.summary.c_str(), "", b.capabilities.c_str(), "", txns.c_str(), conflicts.c_str(),
+                b.dry_run ? "; --dry-run" : "");
+    print_options(b.options);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "format/pipeline.h"
 #include "format/schema.h"
 #include "format/status.h"
 #include "format/value.h"
@@ -29,7 +30,8 @@ class Source {
 };
 
 struct SourceOptions {
-  // Backend-specific settings from the command line, e.g. {"tables": [...]}.
+  // Backend-specific settings: the backend's own command-line options (SourceBackend::options)
+  // by flag name, e.g. {"split-prefix": ":"}.
   nlohmann::json settings = nlohmann::json::object();
 };
 
@@ -37,6 +39,7 @@ struct SourceBackend {
   std::string scheme;       // URI scheme without ':', e.g. "sqlite"
   std::string summary;      // one line for `decant backends`
   std::string capabilities; // one line: snapshots, parallel reads
+  std::vector<BackendOption> options;  // offered by `export` and `diff`
   std::function<Result<std::unique_ptr<Source>>(const std::string& uri, const SourceOptions&)> open;
 };
 

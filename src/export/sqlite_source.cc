@@ -305,6 +305,7 @@ void register_sqlite_source(SourceRegistry& registry) {
       .scheme = "sqlite",
       .summary = "SQLite database file (sqlite:path, sqlite://path or a bare path)",
       .capabilities = "one read transaction gives every table the same snapshot; tables are read one at a time",
+      .options = {},
       .open = SqliteSource::open,
   });
 }

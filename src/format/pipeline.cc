@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 
+#include <charconv>
+
 namespace decant {
 
 namespace {
@@ -31,6 +33,23 @@ std::string StreamSelection::renamed(const std::string& name) const {
   for (const auto& [from, to] : renames_)
     if (from == name) return to;
   return name;
+}
+
+Result<nlohmann::json> backend_option_value(const BackendOption& option, const std::vector<std::string>& given) {
+  switch (option.type) {
+    case BackendOption::Type::kFlag: return nlohmann::json(true);
+    case BackendOption::Type::kList: return nlohmann::json(given);
+    case BackendOption::Type::kString: return nlohmann::json(given.empty() ? "" : given.back());
+    case BackendOption::Type::kInt: {
+      const std::string text = given.empty() ? "" : given.back();
+      int64_t value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+        return Status::usage("--" + option.flag + " expects an integer, got \"" + text + "\"");
+      return nlohmann::json(value);
+    }
+  }
+  return Status::internal("unknown option type");
 }
 
 void request_interrupt() { g_interrupted.store(true, std::memory_order_relaxed); }

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "format/status.h"
 
 namespace decant {
@@ -36,6 +38,20 @@ class ProgressObserver {
   virtual void advanced(int64_t records, uint64_t bytes) = 0;
   virtual void stream_finished(const std::string& name, int64_t records) = 0;
 };
+
+// A command-line option that belongs to one or more backends (`--split-prefix`, `--jobs`).
+// Backends declare theirs; the CLI offers the union and hands each backend only the options
+// given for it, as `settings` members named after the flag: a string, an integer, true, or
+// an array of strings for a repeatable option.
+struct BackendOption {
+  enum class Type { kString, kInt, kFlag, kList };
+  std::string flag;  // without the leading "--"
+  Type type = Type::kString;
+  std::string help;
+};
+
+// Turns a flag's command-line text into its settings value; fails on an integer that is not.
+Result<nlohmann::json> backend_option_value(const BackendOption& option, const std::vector<std::string>& given);
 
 void request_interrupt();
 bool interrupt_requested();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "format/pipeline.h"
 #include "format/schema.h"
 #include "format/status.h"
 #include "format/value.h"
@@ -24,7 +25,12 @@ struct SinkOptions {
   bool truncate = false;         // empty existing ones before loading
   int64_t batch_rows = 10000;    // bounds for TxnMode::kBatch and bulk writes
   int64_t batch_bytes = 16 << 20;
-  nlohmann::json settings = nlohmann::json::object();  // backend-specific
+  // Read and check everything, write nothing (SinkBackend::dry_run says which sinks can).
+  bool dry_run = false;
+  // The backend's own command-line options (SinkBackend::options) by flag name.
+  nlohmann::json settings = nlohmann::json::object();
+  // Messages for the user that are not errors: what was skipped, what a dry run would do.
+  std::function<void(const std::string&)> note = [](const std::string&) {};
 };
 
 class Sink {
@@ -45,6 +51,8 @@ struct SinkBackend {
   std::string capabilities;      // one line: transactions, conflict policies, what does not roll back
   std::vector<TxnMode> txn_modes;  // the modes this backend really offers
   std::vector<ConflictPolicy> conflict_policies;
+  bool dry_run = false;            // whether it honours SinkOptions::dry_run
+  std::vector<BackendOption> options;  // offered by `import`
   std::function<Result<std::unique_ptr<Sink>>(const std::string& uri, const SinkOptions&)> open;
 };
 

@@ -98,8 +98,12 @@ class SqliteSink final : public Sink {
     // Only a plain file path names what rollback may remove; ":memory:" and "file:" URIs do not.
     std::error_code ignored;
     bool creates_file = path != ":memory:" && path.rfind("file:", 0) != 0 && !std::filesystem::exists(path, ignored);
+    // A dry run checks everything inside a transaction that it then rolls back; against a file
+    // that does not exist yet it uses an empty in-memory database, so no file is even created.
+    std::string open_path = options.dry_run && creates_file ? ":memory:" : path;
+    if (options.dry_run) creates_file = false;
 
-    Result<SqliteDb> db = sqlite_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, Side::kTarget);
+    Result<SqliteDb> db = sqlite_open(open_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, Side::kTarget);
     if (!db) return db.take_status();
     std::unique_ptr<SqliteSink> sink(new SqliteSink(std::move(db.value()), path, options, creates_file));
     sqlite3_busy_timeout(sink->db_.get(), 5000);
@@ -120,6 +124,9 @@ class SqliteSink final : public Sink {
   }
 
   Status begin() override {
+    // Stream and batch modes commit as they go, which a dry run must not.
+    if (options_.dry_run && options_.txn != TxnMode::kSingle)
+      return Status::usage("sqlite: --dry-run needs --txn single");
     if (options_.txn == TxnMode::kStream) return Status::ok();  // each stream opens its own
     return ensure_transaction();
   }
@@ -215,6 +222,11 @@ class SqliteSink final : public Sink {
     if (!targets_.empty())
       return Status::internal(table_frame(targets_.begin()->first) + ": commit before the stream ended");
     if (!db_) return Status::internal("the SQLite sink was rolled back");
+    if (options_.dry_run) {
+      rollback();
+      committed_ = true;
+      return Status::ok();
+    }
     DECANT_TRY(commit_transaction());
     committed_ = true;
     return Status::ok();
@@ -469,6 +481,8 @@ void register_sqlite_sink(SinkRegistry& registry) {
                       "created is removed); conflicts error/skip/replace",
       .txn_modes = {TxnMode::kSingle, TxnMode::kStream, TxnMode::kBatch},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
+      .dry_run = true,
+      .options = {},
       .open = SqliteSink::open,
   });
 }

@@ -651,6 +651,29 @@ TEST_F(SqliteBackend, BatchModeCommitsEveryBatch) {
   EXPECT_EQ(dump(target, "SELECT count(*) FROM mixed"), dump(target, "SELECT 8"));
 }
 
+TEST_F(SqliteBackend, DryRunChecksEverythingAndWritesNothing) {
+  SinkOptions dry;
+  dry.dry_run = true;
+  std::string fresh = dir_.file("fresh.db");
+  ASSERT_TRUE(copy_database(source_path_, fresh, dry).is_ok());
+  EXPECT_FALSE(fs::exists(fresh));
+
+  std::string existing = dir_.file("existing.db");
+  ASSERT_TRUE(copy_database(source_path_, existing, SinkOptions{}).is_ok());
+  std::string before = read_bytes(existing);
+  // Every key is already there: the dry run finds the conflict, as the real import would.
+  Status conflict = copy_database(source_path_, existing, dry);
+  ASSERT_FALSE(conflict.is_ok());
+  EXPECT_NE(conflict.message().find("UNIQUE constraint failed"), std::string::npos) << conflict.message();
+  dry.drop = true;
+  ASSERT_TRUE(copy_database(source_path_, existing, dry).is_ok());
+  EXPECT_EQ(read_bytes(existing), before);
+
+  dry.txn = TxnMode::kBatch;
+  Status refused = copy_database(source_path_, existing, dry);
+  EXPECT_EQ(refused.side(), Side::kUsage) << refused.message();
+}
+
 TEST_F(SqliteBackend, SinkRejectsMergeAndNonDatabaseFiles) {
   SinkRegistry registry;
   register_sqlite_sink(registry);
