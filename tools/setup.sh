@@ -22,6 +22,8 @@ packages=(
   jq                   # tests and README pipe archives through jq
   zstd                 # tests check `zstd -dc archive | ...`
   bsdutils             # `script`, used by tests to give decant a terminal
+  redis-server         # tools/servers/redis.sh: a throwaway server for the Redis tests
+  redis-tools          # redis-cli: readiness checks and the bench baseline
 )
 
 missing=()

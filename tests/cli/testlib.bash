@@ -4,11 +4,12 @@
 set -uo pipefail
 
 if (($# < 2)); then
-  echo "usage: bash $0 /path/to/decant /path/to/tests/data" >&2
+  echo "usage: bash $0 /path/to/decant /path/to/tests/data [/path/to/servers]" >&2
   exit 2
 fi
 DECANT=$(realpath "$1")
 DATA=$(realpath "$2")
+SERVERS=${3:-}
 CHINOOK=$DATA/chinook/Chinook_Sqlite.sqlite
 TEST_NAME=$(basename "$0" .sh)
 [[ -x $DECANT ]] || { echo "FAIL: $DECANT is not an executable" >&2; exit 1; }
@@ -17,6 +18,14 @@ TEST_NAME=$(basename "$0" .sh)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/decant-cli-$TEST_NAME.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
+
+# use_server NAME: loads the settings of the running throwaway server NAME (its `export`
+# lines), as started by tools/servers/NAME.sh for the fixture this script names in `# servers:`.
+use_server() {
+  local env=$SERVERS/$1/env
+  [[ -n $SERVERS && -f $env ]] || { echo "FAIL: the $1 server is not running ($env missing)" >&2; exit 1; }
+  source "$env"
+}
 
 checks=0
 failures=0

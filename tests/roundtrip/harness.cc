@@ -37,6 +37,18 @@ CommandResult run_shell(const std::string& command) {
   return r;
 }
 
+std::string server_env(const std::string& server, const std::string& key) {
+  std::string path = std::string(DECANT_SERVERS_DIR) + "/" + server + "/env";
+  std::ifstream env(path);
+  // Lines are `export KEY='value'`, as tools/servers/lib.bash writes them.
+  std::string prefix = "export " + key + "='";
+  for (std::string line; std::getline(env, line);)
+    if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size() && line.back() == '\'')
+      return line.substr(prefix.size(), line.size() - prefix.size() - 1);
+  ADD_FAILURE() << key << " not found in " << path << ": is the " << server << " server running?";
+  return "";
+}
+
 CommandResult decant(const std::string& args) { return run_shell(std::string(DECANT_BINARY) + " " + args); }
 
 TempDir::TempDir() {

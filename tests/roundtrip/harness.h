@@ -34,6 +34,10 @@ class TempDir {
 // Every table's rows as text lines "typeof|hex" per cell, ordered by rowid or primary key, plus
 // the schema objects: a faithful, storage-class-exact picture of a database for comparison.
 std::vector<std::string> dump_database(const std::string& path);
+
+// A setting of a running throwaway server (tools/servers/SERVER.sh), read from its env file,
+// e.g. server_env("redis", "DECANT_TEST_REDIS_URL"). Fails the test when the server is not up.
+std::string server_env(const std::string& server, const std::string& key);
 void exec_sql(const std::string& path, const std::string& sql);
 std::string query_one(const std::string& path, const std::string& sql);
 
