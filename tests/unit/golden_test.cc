@@ -6,6 +6,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "export/export.h"
 #include "format/archive.h"
 #include "format/value_codec.h"
 
@@ -98,6 +103,77 @@ TEST(Golden, EveryTypeSurvivesJqIdentity) {
     ++i;
   }
   EXPECT_EQ(i, original.size());
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// format/SPEC.md section 10 shows the example archive between two markers; it must be the
+// golden file byte for byte.
+TEST(Golden, SpecShowsTheGoldenExampleArchive) {
+  std::ifstream spec(std::string(DECANT_SOURCE_DIR) + "/format/SPEC.md");
+  std::string text((std::istreambuf_iterator<char>(spec)), {});
+  size_t begin = text.find("<!-- decant:example-archive begin");
+  size_t end = text.find("<!-- decant:example-archive end");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::string block = text.substr(begin, end - begin);
+  size_t open = block.find("```ndjson\n");
+  size_t close = block.rfind("```");
+  ASSERT_NE(open, std::string::npos);
+  EXPECT_EQ(block.substr(open + 10, close - open - 10), golden("spec-example.ndjson"));
+}
+
+// The SPEC's example database, exported by today's decant, gives the example's record lines,
+// end lines and trailer byte for byte, and its stream descriptions.
+TEST(Golden, ExportOfTheSpecExampleDatabaseMatchesTheExample) {
+  std::string dir = std::filesystem::temp_directory_path() / ("decant-golden-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string db_path = dir + "/shop.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  const char* sql = R"sql(
+    CREATE TABLE [Product] ([ProductId] INTEGER PRIMARY KEY NOT NULL, [Name] NVARCHAR(120) NOT NULL, [Price] REAL, [Image] BLOB, [Note] TEXT DEFAULT 'none');
+    CREATE UNIQUE INDEX [IX_Product_Name] ON [Product] ([Name]);
+    CREATE TABLE [ProductTag] ([ProductId] INTEGER NOT NULL REFERENCES [Product] ([ProductId]), [Tag] TEXT NOT NULL, PRIMARY KEY ([ProductId], [Tag])) WITHOUT ROWID;
+    INSERT INTO Product VALUES (1, 'Café crème', 2.5, x'89504e470d0a1a0a', NULL),
+      (2, 'Thé "Earl Grey"', 3.0, NULL, 'loose leaf' || char(10) || '100 g'),
+      (9007199254740993, 'Gift card', 0.1, NULL, CAST(x'636166e9' AS TEXT));
+    INSERT INTO ProductTag VALUES (2, 'tea'), (1, 'new'), (1, 'hot');
+  )sql";
+  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  Result<std::unique_ptr<Source>> source = builtin_sources().find(db_path)->open(db_path, SourceOptions{});
+  ASSERT_TRUE(source) << source.status().message();
+  MemorySink sink;
+  ArchiveWriter writer(sink);
+  ExportSummary summary;
+  ASSERT_TRUE(export_archive(**source, writer, StreamSelection(), nullptr, summary));
+  std::filesystem::remove_all(dir);
+
+  std::vector<std::string> exported = lines_of(sink.data());
+  std::vector<std::string> example = lines_of(golden("spec-example.ndjson"));
+  ASSERT_EQ(exported.size(), example.size());
+  for (size_t i = 1; i < example.size(); ++i) {
+    nlohmann::json want = nlohmann::json::parse(example[i]);
+    if (want["t"] != "stream") {
+      EXPECT_EQ(exported[i], example[i]) << "line " << i + 1;
+      continue;
+    }
+    nlohmann::json got = nlohmann::json::parse(exported[i]);
+    EXPECT_EQ(got["name"], want["name"]);
+    EXPECT_EQ(got["kind"], want["kind"]);
+    EXPECT_EQ(got["schema"], want["schema"]) << "line " << i + 1;
+    EXPECT_EQ(got["estimate"], want["estimate"]);
+    for (auto& [key, value] : want["options"].items()) EXPECT_EQ(got["options"][key], value) << key;
+  }
+  nlohmann::json header = nlohmann::json::parse(exported[0]);
+  EXPECT_EQ(header["snapshot"], nlohmann::json::parse(example[0])["snapshot"]);
 }
 
 }  // namespace
