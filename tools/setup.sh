@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Installs everything decant needs to build and test, from Debian 12 packages.
-# Idempotent: when every package is already installed it does nothing (no network needed).
+# Installs everything decant needs to build, from Debian 12 packages; with --test, also what
+# the tests need: the servers' packages and the Python environments of tools/python/.
+# Idempotent: when everything is already installed it does nothing (no network needed).
 # Runs apt as root, or through sudo when not root.
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# One package per line: add a backend's packages here.
+for_tests=false
+case "${1:-}" in
+  --test) for_tests=true ;;
+  "") ;;
+  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+esac
+
+# One package per line: add a backend's build packages here.
 packages=(
   build-essential      # g++ 12, make
   cmake
@@ -22,9 +31,14 @@ packages=(
   jq                   # tests and README pipe archives through jq
   zstd                 # tests check `zstd -dc archive | ...`
   bsdutils             # `script`, used by tests to give decant a terminal
+)
+# What only the tests need: one package per line.
+test_packages=(
   redis-server         # tools/servers/redis.sh: a throwaway server for the Redis tests
   redis-tools          # redis-cli: readiness checks and the bench baseline
+  python3-venv         # tools/setup-python.sh: virtual environments for PyPI test tools
 )
+$for_tests && packages+=("${test_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -32,8 +46,13 @@ for p in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 
+python_environments() {
+  if $for_tests; then bash tools/setup-python.sh; fi
+}
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages are installed" >&2
+  python_environments
   exit 0
 fi
 
@@ -52,3 +71,4 @@ apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}"
 echo "setup: done" >&2
+python_environments
