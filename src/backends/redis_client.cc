@@ -145,8 +145,17 @@ Status RedisConnection::broken(const char* doing) const {
 }
 
 Status RedisConnection::send(std::string_view resp) {
-  if (resp.empty()) return Status::ok();
-  if (redisAppendFormattedCommand(context_, resp.data(), resp.size()) != REDIS_OK) return broken("sending");
+  DECANT_TRY(queue(resp));
+  return flush();
+}
+
+Status RedisConnection::queue(std::string_view resp) {
+  if (!resp.empty() && redisAppendFormattedCommand(context_, resp.data(), resp.size()) != REDIS_OK)
+    return broken("sending");
+  return Status::ok();
+}
+
+Status RedisConnection::flush() {
   int done = 0;
   while (!done)
     if (redisBufferWrite(context_, &done) != REDIS_OK) return broken("sending");

@@ -42,11 +42,6 @@ class RespBuffer {
   void begin(size_t argc);
   void arg(std::string_view bytes);
   void arg(int64_t number);
-  // Commands already in the wire format, e.g. a slice of another RespBuffer.
-  void append_raw(std::string_view resp, size_t commands) {
-    data_.append(resp.data(), resp.size());
-    commands_ += commands;
-  }
 
   const std::string& data() const { return data_; }
   size_t size() const { return data_.size(); }
@@ -77,6 +72,9 @@ class RedisConnection {
 
   // Writes out `resp` (any number of commands); their replies are then read with reply().
   Status send(std::string_view resp);
+  // Adds `resp` to what the next flush() (or send()) writes out.
+  Status queue(std::string_view resp);
+  Status flush();
   // The next reply. An error reply is a reply (type REDIS_REPLY_ERROR), not a failed Status;
   // a failed Status means the connection broke.
   Result<RedisReply> reply();

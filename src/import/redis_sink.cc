@@ -640,21 +640,22 @@ class RedisSink final : public Sink {
     DECANT_TRY(check_conflicts());
     InFlight sent;
     if (!options_.dry_run) {
-      // MULTI, the segments of keys not skipped, EXEC; counted in commands for reply matching.
-      out_.clear();
-      out_.command({"MULTI"});
+      // MULTI, the segments of keys not skipped, EXEC, queued straight from the batch buffer.
       size_t command = 1;
+      bool any = false;
       for (const Segment& s : segments_) {
         if (keys_[s.key].skipped) continue;
+        if (!any) DECANT_TRY(redis_->queue("*1\r\n$5\r\nMULTI\r\n"));
+        any = true;
         if (sent.first_command_of.empty() || sent.first_command_of.back().second != keys_[s.key].name)
           sent.first_command_of.emplace_back(command, keys_[s.key].name);
-        out_.append_raw(std::string_view(batch_.data()).substr(s.begin, s.end - s.begin), s.commands);
+        DECANT_TRY(redis_->queue(std::string_view(batch_.data()).substr(s.begin, s.end - s.begin)));
         command += s.commands;
       }
-      out_.command({"EXEC"});
       sent.commands = command + 1;
-      if (command > 1) {
-        DECANT_TRY(redis_->send(out_.data()));
+      if (any) {
+        DECANT_TRY(redis_->queue("*1\r\n$4\r\nEXEC\r\n"));
+        DECANT_TRY(redis_->flush());
         in_flight_.push_back(std::move(sent));
       }
     }
