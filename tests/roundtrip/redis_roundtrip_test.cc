@@ -233,5 +233,242 @@ TEST(RedisRoundTrip, EveryTypeThroughAnArchive) {
   EXPECT_EQ(records_of("h"), 1u);
 }
 
+// Runs decant with `args` and returns its exit code and peak RSS, measured from outside: the
+// parent's wait4() reports the child's ru_maxrss.
+struct Measured {
+  int exit_code = -1;
+  long peak_rss_kb = 0;
+  std::string err;
+};
+Measured run_measured(const std::string& args, const std::string& err_path) {
+  std::string command = "exec " + std::string(DECANT_BINARY) + " " + args;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null_fd = ::open("/dev/null", O_RDWR);
+    int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(null_fd, 0);
+    dup2(null_fd, 1);
+    dup2(err_fd, 2);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  Measured m;
+  int status = 0;
+  struct rusage usage {};
+  if (pid > 0 && wait4(pid, &status, 0, &usage) == pid) {
+    m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    m.peak_rss_kb = usage.ru_maxrss;
+  }
+  m.err = slurp(err_path);
+  return m;
+}
+
+// A 200,000-field hash (500-byte values) and a 1,000,000-element list (about 100-byte
+// elements): about 210 MB of archive. Export and import must each stay under 100 MB of peak
+// RSS, which they could not if either held a whole key (or the whole archive) in memory.
+TEST(RedisRoundTrip, HugeKeysStayUnderAMemoryBound) {
+  constexpr long kBoundKb = 100 * 1024;
+  Redis a(3), b(4);
+  a.flush();
+  b.flush();
+  a.cmd({"EVAL",
+         "local v = string.rep('v', 500) for i = 1, 200000 do redis.call('HSET', KEYS[1], 'field:' .. i, v .. i) end "
+         "local e = string.rep('e', 100) for i = 1, 1000000 do redis.call('RPUSH', KEYS[2], e .. i) end return 1",
+         "2", "bighash", "biglist"});
+  a.cmd({"PEXPIRE", "biglist", "86400000"});
+  TempDir dir;
+  std::string archive = dir.path("big.ndjson");
+  Measured ex = run_measured("export " + quote(url(3)) + " -o " + quote(archive), dir.path("export.err"));
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  EXPECT_GT(std::filesystem::file_size(archive), 200u * 1000 * 1000);
+  EXPECT_LT(ex.peak_rss_kb, kBoundKb) << "export peak RSS";
+  EXPECT_NE(ex.err.find("1,200 records"), std::string::npos) << ex.err;  // 200 + 1000 pages
+
+  Measured im = run_measured("import " + quote(url(4)) + " -i " + quote(archive), dir.path("import.err"));
+  ASSERT_EQ(im.exit_code, 0) << im.err;
+  EXPECT_LT(im.peak_rss_kb, kBoundKb) << "import peak RSS";
+  std::printf("peak RSS: export %ld KB, import %ld KB\n", ex.peak_rss_kb, im.peak_rss_kb);
+
+  EXPECT_EQ(b.integer({"HLEN", "bighash"}), 200000);
+  EXPECT_EQ(b.text({"HGET", "bighash", "field:123456"}), std::string(500, 'v') + "123456");
+  EXPECT_EQ(b.integer({"LLEN", "biglist"}), 1000000);
+  EXPECT_EQ(b.text({"LINDEX", "biglist", "0"}), std::string(100, 'e') + "1");
+  EXPECT_EQ(b.text({"LINDEX", "biglist", "-1"}), std::string(100, 'e') + "1000000");
+  EXPECT_EQ(b.text({"LINDEX", "biglist", "500000"}), std::string(100, 'e') + "500001");
+  EXPECT_EQ(a.integer({"PEXPIRETIME", "biglist"}), b.integer({"PEXPIRETIME", "biglist"}));
+  expect_diff_equal(3, 4);
+  a.flush();
+  b.flush();
+}
+
+// A tenant's keys move to another name: exported by pattern, renamed on import, a dry run
+// first that changes nothing, then the real import, with counts.
+TEST(RedisRoundTrip, TenantMoveWithRenamedPrefix) {
+  Redis a(5), b(6);
+  a.flush();
+  b.flush();
+  a.cmd({"HSET", "tenantA:user:1", "name", "Ann", "role", "admin"});
+  a.cmd({"SET", "tenantA:count", "42"});
+  a.cmd({"PEXPIRE", "tenantA:count", "600000"});
+  a.cmd({"RPUSH", "tenantA:queue", "j1", "j2"});
+  a.cmd({"SET", "tenantC:other", "not moved"});
+  b.cmd({"SET", "tenantB:keep", "already here"});
+  TempDir dir;
+  std::string archive = dir.path("tenantA.ndjson");
+  CommandResult ex = run_ok("export " + quote(url(5)) + " --match 'tenantA:*' -o " + quote(archive));
+  EXPECT_NE(ex.err.find("3 records"), std::string::npos) << ex.err;
+
+  std::string import = "import " + quote(url(6)) + " -i " + quote(archive) + " --rename-prefix tenantA:=tenantB:";
+  std::string before = fingerprint(b, "tenantB:keep");
+  CommandResult dry = run_ok(import + " --dry-run --flush 6");
+  EXPECT_NE(dry.err.find("would flush database 6 (1 key)"), std::string::npos) << dry.err;
+  EXPECT_NE(dry.err.find("would write 3 keys"), std::string::npos) << dry.err;
+  EXPECT_EQ(keys_of(b), std::vector<std::string>{"tenantB:keep"});
+  EXPECT_EQ(fingerprint(b, "tenantB:keep"), before);
+
+  CommandResult im = run_ok(import);
+  EXPECT_NE(im.err.find("wrote 3 keys (3 records)"), std::string::npos) << im.err;
+  EXPECT_EQ(keys_of(b), (std::vector<std::string>{"tenantB:count", "tenantB:keep", "tenantB:queue", "tenantB:user:1"}));
+  for (const char* suffix : {"user:1", "count", "queue"})
+    EXPECT_EQ(fingerprint(a, std::string("tenantA:") + suffix), fingerprint(b, std::string("tenantB:") + suffix));
+}
+
+// replace makes re-running an import idempotent; error refuses an existing key; skip counts.
+TEST(RedisRoundTrip, ConflictPoliciesAndIdempotentReimport) {
+  Redis a(7), b(8);
+  fill_every_type(a);
+  b.flush();
+  b.cmd({"RPUSH", "str", "a list where the archive has a string"});
+  b.cmd({"SADD", "s", "extra member"});
+  TempDir dir;
+  std::string archive = dir.path("a.ndjson");
+  run_ok("export " + quote(url(7)) + " -o " + quote(archive));
+  std::string import = "import " + quote(url(8)) + " -i " + quote(archive);
+
+  CommandResult refused = decant(import);
+  EXPECT_EQ(refused.exit_code, 4) << refused.err;
+  EXPECT_NE(refused.err.find("already exists in database 8 (--conflict error"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("before the failure stays there"), std::string::npos) << refused.err;
+
+  for (int run = 0; run < 2; ++run) {
+    run_ok(import + " --conflict replace");
+    expect_same_keys(a, b);
+    expect_diff_equal(7, 8);
+  }
+  CommandResult skipped = run_ok(import + " --conflict skip");
+  size_t keys = keys_of(a).size();
+  EXPECT_NE(skipped.err.find("wrote 0 keys (0 records); skipped " + std::to_string(keys) + " existing keys"),
+            std::string::npos) << skipped.err;
+  expect_same_keys(a, b);
+}
+
+// Keys whose expiry has passed are skipped and counted; pages out of order, --flush without a
+// matching database, --drop and a transaction mode Redis does not offer are refused.
+TEST(RedisRoundTrip, ExpiredKeysAndRefusals) {
+  Redis r(14);
+  r.flush();
+  r.cmd({"SET", "old", "x"});
+  r.cmd({"PEXPIRE", "old", "600000"});
+  r.cmd({"SET", "fresh", "y"});
+  r.cmd({"EVAL", "for i=1,1500 do redis.call('RPUSH', KEYS[1], i) end return 1", "1", "paged"});
+  TempDir dir;
+  std::string archive = dir.path("a.ndjson");
+  run_ok("export " + quote(url(14)) + " -o " + quote(archive));
+  std::string expired = dir.path("expired.ndjson"), unordered = dir.path("unordered.ndjson");
+  ASSERT_EQ(run_shell("jq -c 'if .t == \"rec\" and .r.key == \"old\" then .r.expire_at = 1000 else . end' " +
+                      quote(archive) + " > " + quote(expired)).exit_code, 0);
+  ASSERT_EQ(run_shell("jq -c 'select(.t != \"rec\" or .r.page != 0 or .r.key != \"paged\")' " + quote(archive) +
+                      " > " + quote(unordered)).exit_code, 0);
+  r.flush();
+  CommandResult im = run_ok("import " + quote(url(14)) + " --transformed -i " + quote(expired));
+  EXPECT_NE(im.err.find("skipped 1 key that had already expired"), std::string::npos) << im.err;
+  EXPECT_EQ(keys_of(r), (std::vector<std::string>{"fresh", "paged"}));
+
+  r.flush();
+  CommandResult bad_pages = decant("import " + quote(url(14)) + " --transformed -i " + quote(unordered));
+  EXPECT_EQ(bad_pages.exit_code, 4) << bad_pages.err;
+  EXPECT_NE(bad_pages.err.find("key \"paged\": page 1 does not follow page 0"), std::string::npos) << bad_pages.err;
+
+  for (const std::string& args : {"import " + quote(base_url()) + " --flush 14 -i " + quote(archive),
+                                  "import " + quote(url(14)) + " --flush 13 -i " + quote(archive),
+                                  "import " + quote(url(14)) + " --drop -i " + quote(archive),
+                                  "import " + quote(url(14)) + " --txn single -i " + quote(archive)}) {
+    r.cmd({"SET", "sentinel", "1"});
+    CommandResult refused = decant(args);
+    EXPECT_EQ(refused.exit_code, 2) << args << "\n" << refused.err;
+    EXPECT_EQ(r.text({"GET", "sentinel"}), "1") << args;
+  }
+  CommandResult flushed = run_ok("import " + quote(url(14)) + " --flush 14 -i " + quote(archive));
+  EXPECT_NE(flushed.err.find("flushed database 14"), std::string::npos) << flushed.err;
+  EXPECT_EQ(keys_of(r), (std::vector<std::string>{"fresh", "old", "paged"}));
+  EXPECT_EQ(r.integer({"LLEN", "paged"}), 1500);
+}
+
+// DUMP payloads keep what values mode does not (a group's pending entries), carry the RDB
+// version, and restore with their expiry.
+TEST(RedisRoundTrip, DumpModeRestoresEverything) {
+  Redis a(12), b(13);
+  fill_every_type(a);
+  b.flush();
+  a.cmd({"XREADGROUP", "GROUP", "late", "worker", "COUNT", "2", "STREAMS", "x", ">"});
+  TempDir dir;
+  std::string archive = dir.path("dump.ndjson");
+  run_ok("export " + quote(url(12)) + " --redis-dump -o " + quote(archive));
+  CommandResult header = run_shell("head -n 1 " + quote(archive) + " | jq -c .source.details");
+  EXPECT_NE(header.out.find("\"rdb_version\":10"), std::string::npos) << header.out;  // Redis 7.0
+  EXPECT_NE(header.out.find("\"mode\":\"dump\""), std::string::npos) << header.out;
+  run_ok("import " + quote(url(13)) + " -i " + quote(archive));
+  expect_same_keys(a, b);
+  RedisReply pending = b.cmd({"XPENDING", "x", "late"});
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->element[0]->integer, 2);
+  EXPECT_EQ(b.integer({"PEXPIRETIME", "h"}), 4102444800123);
+  run_ok("import " + quote(url(13)) + " --conflict replace -i " + quote(archive));
+  expect_same_keys(a, b);
+}
+
+// --split-prefix makes one stream per prefix; --match patterns export each key once; a
+// password in the URI or REDISCLI_AUTH authenticates and is never written out.
+TEST(RedisRoundTrip, StreamsByPrefixPatternsAndCredentials) {
+  Redis r(15);
+  r.flush();
+  for (const char* key : {"a:1", "a:2", "b:1", "plain"}) r.cmd({"SET", key, key});
+  r.cmd({"SET", "\xff:x", "non-UTF-8 prefix"});
+  r.cmd({"ACL", "SETUSER", "decant_test", "on", ">topsecret", "~*", "+@all"});
+  TempDir dir;
+  std::string split = dir.path("split.ndjson");
+  run_ok("export " + quote(url(15)) + " --split-prefix : -o " + quote(split));
+  CommandResult streams = run_shell("jq -r 'select(.t == \"end\") | \"\\(.s)=\\(.count)\"' " + quote(split));
+  EXPECT_EQ(streams.out, "db15=2\ndb15/a=2\ndb15/b=1\n");
+
+  CommandResult matched = run_ok("export " + quote(url(15)) + " --match 'a:*' --match '*:1' -o -");
+  CommandResult keys = run_shell("printf '%s' " + quote(matched.out) + " | jq -r 'select(.t == \"rec\") | .r.key' | sort");
+  EXPECT_EQ(keys.out, "a:1\na:2\nb:1\n");
+
+  std::string with_password = base_url().replace(0, 8, "redis://decant_test:topsecret@") + "/15";
+  std::string archive = dir.path("auth.ndjson");
+  CommandResult ex = run_ok("export " + quote(with_password) + " -o " + quote(archive));
+  EXPECT_EQ(slurp(archive).find("topsecret"), std::string::npos);
+  EXPECT_EQ(ex.err.find("topsecret"), std::string::npos) << ex.err;
+  EXPECT_NE(slurp(archive).find("redis://decant_test@127.0.0.1"), std::string::npos);
+  std::string user_only = base_url().replace(0, 8, "redis://decant_test@") + "/15";
+  CommandResult wrong = run_shell("REDISCLI_AUTH=wrongsecret " + std::string(DECANT_BINARY) + " export " +
+                                  quote(user_only) + " -o -");
+  EXPECT_EQ(wrong.exit_code, 3) << wrong.err;
+  EXPECT_EQ(wrong.err.find("wrongsecret"), std::string::npos) << wrong.err;
+  CommandResult right = run_shell("REDISCLI_AUTH=topsecret " + std::string(DECANT_BINARY) + " import " +
+                                  quote(user_only) + " --conflict replace -i " + quote(archive));
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+  r.cmd({"ACL", "DELUSER", "decant_test"});
+}
+
+TEST(RedisBackends, SayPlainlyThatBatchesDoNotRollBack) {
+  CommandResult r = run_ok("backends");
+  EXPECT_NE(r.out.find("redis:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("do NOT roll back"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--txn batch; --conflict error, skip, replace; --dry-run"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--rename-prefix"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace decant::test
