@@ -462,6 +462,49 @@ TEST(RedisRoundTrip, StreamsByPrefixPatternsAndCredentials) {
   r.cmd({"ACL", "DELUSER", "decant_test"});
 }
 
+// SPEC 11.0: a keyspace lands in SQLite as one row per key (or page) with the value as JSON
+// text, and that table comes back into Redis as the original keys.
+TEST(RedisCrossBackend, RedisToSqliteAndBack) {
+  Redis a(9), b(10);
+  fill_every_type(a);
+  b.flush();
+  TempDir dir;
+  std::string db = dir.path("keys.db");
+  run_ok("export " + quote(url(9)) + " -o " + quote(dir.path("a.ndjson")));
+  run_ok("import " + quote("sqlite:" + db) + " -i " + quote(dir.path("a.ndjson")));
+  EXPECT_EQ(query_one(db, "SELECT group_concat(name || ':' || pk, ',') FROM pragma_table_info('db9')"),
+            "key:1,type:0,value:0,expire_at:0,page:2");
+  EXPECT_EQ(query_one(db, "SELECT value FROM db9 WHERE key = 'h'"), R"({"":"","a":"1","b":"2"})");
+  EXPECT_EQ(query_one(db, "SELECT expire_at FROM db9 WHERE key = 'h'"), "4102444800123");
+  EXPECT_EQ(query_one(db, "SELECT count(*) FROM db9 WHERE key = 'hbig'"), "3");
+  EXPECT_EQ(query_one(db, "SELECT typeof(key) || typeof(value) FROM db9 WHERE type = 'string' AND key > 'z'"), "blobblob");
+  run_ok("export " + quote("sqlite:" + db) + " -o " + quote(dir.path("b.ndjson")));
+  run_ok("import " + quote(url(10)) + " -i " + quote(dir.path("b.ndjson")));
+  expect_same_keys(a, b);
+  expect_diff_equal(9, 10);
+}
+
+// Rows of a table become keys named TABLE:KEY, as JSON strings or as hashes.
+TEST(RedisCrossBackend, TableRowsBecomeKeys) {
+  Redis r(11);
+  r.flush();
+  const std::string chinook = std::string(DECANT_TEST_DATA_DIR) + "/chinook/Chinook_Sqlite.sqlite";
+  std::string export_chinook = std::string(DECANT_BINARY) + " export " + quote(chinook) + " -q | " + DECANT_BINARY;
+  CommandResult json = run_shell(export_chinook + " import " + quote(url(11)) + " --only Album --only PlaylistTrack");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(r.text({"GET", "Album:1"}), R"({"AlbumId":1,"Title":"For Those About To Rock We Salute You","ArtistId":1})");
+  EXPECT_EQ(r.text({"GET", "PlaylistTrack:1:3402"}), R"({"PlaylistId":1,"TrackId":3402})");
+  EXPECT_EQ(r.integer({"DBSIZE"}), 347 + 8715);
+  r.flush();
+  CommandResult hashes = run_shell(export_chinook + " import " + quote(url(11)) + " --redis-row hash --only Invoice");
+  ASSERT_EQ(hashes.exit_code, 0) << hashes.err;
+  EXPECT_NE(hashes.err.find("each record becomes the hash Invoice:K"), std::string::npos) << hashes.err;
+  EXPECT_EQ(r.text({"HGET", "Invoice:1", "BillingCity"}), "Stuttgart");
+  EXPECT_EQ(r.text({"HGET", "Invoice:1", "Total"}), "1.98");
+  EXPECT_EQ(r.integer({"HEXISTS", "Invoice:1", "BillingState"}), 0);  // NULL: no field
+  EXPECT_EQ(r.integer({"DBSIZE"}), 412);
+}
+
 TEST(RedisBackends, SayPlainlyThatBatchesDoNotRollBack) {
   CommandResult r = run_ok("backends");
   EXPECT_NE(r.out.find("redis:"), std::string::npos) << r.out;
