@@ -29,6 +29,7 @@ constexpr size_t kScanCount = 1000;              // SCAN COUNT, and keys per bat
 constexpr size_t kPageMembers = 1000;            // members (entries) per page
 constexpr size_t kPageBytes = size_t{1} << 20;   // a collection page closes once it holds this much
 constexpr size_t kStringPageBytes = size_t{16} << 20;
+constexpr size_t kInlineBytes = size_t{16} << 10;  // of every string read in the first round
 constexpr size_t kRoundBytes = size_t{16} << 20;  // values fetched in one pipelined round, estimated
 constexpr size_t kMemberEstimate = 64;           // bytes assumed per member of a small collection
 constexpr size_t kSortBufferBytes = size_t{16} << 20;
@@ -474,9 +475,9 @@ class RedisSource final : public Source {
     if (location_.db >= 0) {
       dbs.push_back(location_.db);
     } else {
-      Result<std::vector<int>> listed = databases();
+      Result<std::map<int, int64_t>> listed = keyspace();
       if (!listed) return listed.take_status();
-      dbs = std::move(listed.value());
+      for (const auto& [db, expires] : *listed) dbs.push_back(db);
     }
     std::vector<StreamInfo> streams;
     for (int db : dbs) {
@@ -520,6 +521,10 @@ class RedisSource final : public Source {
     std::optional<std::string> prefix;
     if (stream.options.contains("prefix")) prefix = stream.options["prefix"].get<std::string>();
     DECANT_TRY(redis_->select(db));
+    // Expiries are read only where some key has one, which saves a command per key elsewhere.
+    Result<std::map<int, int64_t>> dbs = keyspace();
+    if (!dbs) return dbs.take_status();
+    expiring_ = dbs->count(db) && dbs->at(db) > 0;
     return scan_keys(db_plan(prefix, !settings_.split.empty()), [&](std::vector<std::string>& keys) -> Status {
       if (settings_.dump) {
         for (size_t i = 0; i < keys.size(); i += kDumpBatch)
@@ -590,17 +595,26 @@ class RedisSource final : public Source {
     return s;
   }
 
-  // The databases that hold keys, from INFO keyspace ("db3:keys=5,expires=0,avg_ttl=0").
-  Result<std::vector<int>> databases() {
+  // The databases that hold keys and how many of their keys have an expiry, from INFO
+  // keyspace ("db3:keys=5,expires=2,avg_ttl=0").
+  Result<std::map<int, int64_t>> keyspace() {
     Result<RedisReply> info = redis_->call({"INFO", "keyspace"});
     if (!info) return info.take_status();
-    std::vector<int> dbs;
+    std::map<int, int64_t> dbs;
     std::string_view text = reply_bytes(info->get());
     for (size_t at = text.find("\ndb"); at != std::string_view::npos; at = text.find("\ndb", at + 1)) {
       int db = -1;
       const char* start = text.data() + at + 3;
-      auto [end, ec] = std::from_chars(start, text.data() + text.size(), db);
-      if (ec == std::errc() && end < text.data() + text.size() && *end == ':') dbs.push_back(db);
+      const char* stop = text.data() + text.size();
+      auto [end, ec] = std::from_chars(start, stop, db);
+      if (ec != std::errc() || end == stop || *end != ':') continue;
+      std::string_view line(end, static_cast<size_t>(stop - end));
+      line = line.substr(0, line.find('\n'));
+      size_t expires_at = line.find("expires=");
+      int64_t expires = 1;  // unknown: assume some
+      if (expires_at != std::string_view::npos)
+        std::from_chars(line.data() + expires_at + 8, line.data() + line.size(), expires);
+      dbs[db] = expires;
     }
     return dbs;
   }
@@ -699,43 +713,80 @@ class RedisSource final : public Source {
   }
 
   Status read_batch(std::vector<std::string>& names, const RecordFn& emit) {
-    // Round 1: type, expiry and (for strings) length of every key.
+    // Round 1: the first kInlineBytes of every key as if it were a string, which is the whole
+    // value of most strings, and its expiry when the database has keys with one. Redis spends
+    // about as long on any one command per key as on SCAN itself, so this is the only command
+    // most keys get.
     RespBuffer& out = commands_;
     out.clear();
+    const std::string last_inline = std::to_string(kInlineBytes - 1);
     for (const std::string& name : names) {
-      out.command({"TYPE", name});
-      expiry_command(out, name);
-      out.command({"STRLEN", name});
+      out.command({"GETRANGE", name, "0", last_inline});
+      if (expiring_) expiry_command(out, name);
     }
     int64_t sent_at = now_ms();
     DECANT_TRY(redis_->send(out.data()));
     Result<std::vector<RedisReply>> first = replies(out.commands());
     if (!first) return first.take_status();
+    size_t per_key = expiring_ ? 2 : 1;
     std::vector<KeyInfo> keys(names.size());
-    std::vector<size_t> collections;
+    std::vector<size_t> untyped, long_strings;
     for (size_t i = 0; i < names.size(); ++i) {
       KeyInfo& key = keys[i];
       key.name = std::move(names[i]);
-      const redisReply* type = (*first)[3 * i].get();
-      if (is_error(type)) return Status::source("TYPE: " + std::string(reply_bytes(type)));
-      key.type = key_type(reply_bytes(type));
-      if (key.type == KeyType::kNone || !read_expiry((*first)[3 * i + 1].get(), key.expire_at, sent_at)) {
+      if (expiring_ && !read_expiry((*first)[per_key * i + 1].get(), key.expire_at, sent_at)) {
         key.gone = true;
         continue;
       }
-      if (key.type == KeyType::kOther)
-        return Status::source("key " + describe_key(key.name) + " has type \"" + std::string(reply_bytes(type)) +
-                              "\", which decant cannot export (use --redis-dump)");
-      if (key.type != KeyType::kString) {
-        collections.push_back(i);
-        continue;
+      const redisReply* head = (*first)[per_key * i].get();
+      if (head->type == REDIS_REPLY_STRING && head->len > 0) {
+        key.type = KeyType::kString;
+        key.length = static_cast<int64_t>(head->len);
+        if (head->len == kInlineBytes) long_strings.push_back(i);
+      } else {
+        untyped.push_back(i);  // another type (WRONGTYPE), an empty string, or gone
       }
-      const redisReply* length = (*first)[3 * i + 2].get();
-      if (length->type != REDIS_REPLY_INTEGER) return unexpected(key, length, "STRLEN");
-      key.length = length->integer;
     }
 
-    // Round 2: collection lengths.
+    // Round 2: types of the others, lengths of the strings that may be longer.
+    if (!untyped.empty() || !long_strings.empty()) {
+      out.clear();
+      for (size_t i : untyped) out.command({"TYPE", keys[i].name});
+      for (size_t i : long_strings) out.command({"STRLEN", keys[i].name});
+      DECANT_TRY(redis_->send(out.data()));
+      Result<std::vector<RedisReply>> got = replies(out.commands());
+      if (!got) return got.take_status();
+      for (size_t j = 0; j < untyped.size(); ++j) {
+        KeyInfo& key = keys[untyped[j]];
+        const redisReply* type = (*got)[j].get();
+        if (is_error(type)) return Status::source("TYPE: " + std::string(reply_bytes(type)));
+        key.type = key_type(reply_bytes(type));
+        key.gone = key.type == KeyType::kNone;
+        if (key.type == KeyType::kOther)
+          return Status::source("key " + describe_key(key.name) + " has type \"" + std::string(reply_bytes(type)) +
+                                "\", which decant cannot export (use --redis-dump)");
+      }
+      for (size_t j = 0; j < long_strings.size(); ++j) {
+        const redisReply* length = (*got)[untyped.size() + j].get();
+        if (length->type == REDIS_REPLY_INTEGER) keys[long_strings[j]].length = length->integer;
+      }
+    }
+
+    // Strings whose first round held all of them.
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const KeyInfo& key = keys[i];
+      if (key.gone || key.type != KeyType::kString || key.length == 0 ||
+          static_cast<size_t>(key.length) >= kInlineBytes)
+        continue;
+      PageWriter pages(key, record_, emit);
+      DECANT_TRY(pages.add_string(reply_bytes((*first)[per_key * i].get())));
+    }
+    first->clear();
+
+    // Round 3: collection lengths.
+    std::vector<size_t> collections;
+    for (size_t i : untyped)
+      if (!keys[i].gone && keys[i].type != KeyType::kString) collections.push_back(i);
     if (!collections.empty()) {
       out.clear();
       for (size_t i : collections) out.command({length_command(keys[i].type), keys[i].name});
@@ -751,22 +802,29 @@ class RedisSource final : public Source {
       }
     }
 
-    // Round 3 and on: small keys whole, in rounds of bounded size; then large keys one by one.
+    // The empty strings (their TYPE said string), and the long ones, read in pages.
     std::vector<size_t> small, large;
     for (size_t i = 0; i < keys.size(); ++i) {
       const KeyInfo& key = keys[i];
       if (key.gone) continue;
-      bool fits = key.type == KeyType::kString ? static_cast<size_t>(key.length) <= kPageBytes
-                                               : static_cast<size_t>(key.length) <= kPageMembers;
-      (fits ? small : large).push_back(i);
+      if (key.type == KeyType::kString) {
+        if (key.length == 0) {
+          PageWriter pages(key, record_, emit);
+          DECANT_TRY(pages.add_string(""));
+        } else if (static_cast<size_t>(key.length) >= kInlineBytes) {
+          large.push_back(i);
+        }
+        continue;
+      }
+      (static_cast<size_t>(key.length) <= kPageMembers ? small : large).push_back(i);
     }
+    // Round 4 and on: small collections whole, in rounds of bounded size; then large keys
+    // one by one.
     size_t begin = 0;
     while (begin < small.size()) {
       size_t end = begin, estimate = 0;
       while (end < small.size() && (end == begin || estimate < kRoundBytes)) {
-        const KeyInfo& key = keys[small[end++]];
-        estimate += key.type == KeyType::kString ? static_cast<size_t>(key.length) + 64
-                                                 : static_cast<size_t>(key.length) * kMemberEstimate;
+        estimate += static_cast<size_t>(keys[small[end++]].length) * kMemberEstimate;
       }
       DECANT_TRY(read_small(keys, small, begin, end, emit));
       begin = end;
@@ -775,20 +833,12 @@ class RedisSource final : public Source {
     return Status::ok();
   }
 
-  // Whole values of keys[small[begin..end)]: one MGET for the strings, one command per
-  // collection (three for a stream), in one pipeline.
+  // Whole values of the collections keys[small[begin..end)]: one command each (three for a
+  // stream), in one pipeline.
   Status read_small(const std::vector<KeyInfo>& keys, const std::vector<size_t>& small, size_t begin, size_t end,
                     const RecordFn& emit) {
     RespBuffer& out = commands_;
     out.clear();
-    size_t strings = 0;
-    for (size_t j = begin; j < end; ++j) strings += keys[small[j]].type == KeyType::kString;
-    if (strings > 0) {
-      out.begin(1 + strings);
-      out.arg("MGET");
-      for (size_t j = begin; j < end; ++j)
-        if (keys[small[j]].type == KeyType::kString) out.arg(keys[small[j]].name);
-    }
     for (size_t j = begin; j < end; ++j) {
       const KeyInfo& key = keys[small[j]];
       switch (key.type) {
@@ -807,20 +857,10 @@ class RedisSource final : public Source {
     DECANT_TRY(redis_->send(out.data()));
     Result<std::vector<RedisReply>> got = replies(out.commands());
     if (!got) return got.take_status();
-    size_t next = strings > 0 ? 1 : 0;
-    size_t string_index = 0;
-    const redisReply* mget = strings > 0 ? (*got)[0].get() : nullptr;
-    if (mget && (mget->type != REDIS_REPLY_ARRAY || mget->elements != strings))
-      return Status::source("unexpected MGET reply");
+    size_t next = 0;
     for (size_t j = begin; j < end; ++j) {
       const KeyInfo& key = keys[small[j]];
       PageWriter pages(key, record_, emit);
-      if (key.type == KeyType::kString) {
-        const redisReply* value = mget->element[string_index++];
-        if (value->type != REDIS_REPLY_STRING) continue;  // deleted or changed meanwhile
-        DECANT_TRY(pages.add_string(reply_bytes(value)));
-        continue;
-      }
       const redisReply* r = (*got)[next++].get();
       if (r->type != REDIS_REPLY_ARRAY) return unexpected(key, r, "read");
       if (key.type == KeyType::kStream) {
@@ -1053,6 +1093,7 @@ class RedisSource final : public Source {
   std::string location_text_;
   Settings settings_;
   std::optional<int> rdb_version_;
+  bool expiring_ = true;  // the database being read has keys with an expiry
   RespBuffer commands_;
   Record record_;
 };
