@@ -1,6 +1,7 @@
 #include "backends/redis_client.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 
 #include "format/uri.h"
@@ -185,6 +186,11 @@ Status RedisConnection::select(int db) {
   Result<RedisReply> selected = call({"SELECT", std::to_string(db)});
   if (!selected) return selected.take_status().context("database " + std::to_string(db));
   return Status::ok();
+}
+
+int64_t unix_time_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 void set_byte_string(Value& value, std::string_view bytes) {

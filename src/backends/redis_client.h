@@ -106,6 +106,9 @@ inline std::string_view reply_bytes(const redisReply* reply) {
 }
 inline bool is_error(const redisReply* reply) { return reply && reply->type == REDIS_REPLY_ERROR; }
 
+// Now, in milliseconds since 1970-01-01 UTC (the unit of expire_at).
+int64_t unix_time_ms();
+
 // A byte string as a Value: text when its bytes are valid UTF-8, bytes otherwise.
 void set_byte_string(Value& value, std::string_view bytes);
 // The bytes a value stands for: text, raw text and bytes as they are, integers in decimal,

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -71,11 +70,6 @@ const char* length_command(KeyType type) {
     case KeyType::kStream: return "XLEN";
     default: return "STRLEN";
   }
-}
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 bool parse_int64(std::string_view text, int64_t& out) {
@@ -695,6 +689,12 @@ class RedisSource final : public Source {
     return true;
   }
 
+  // Sends the commands in `out` and reads all their replies.
+  Result<std::vector<RedisReply>> round_trip(const RespBuffer& out) {
+    DECANT_TRY(redis_->send(out.data()));
+    return replies(out.commands());
+  }
+
   Result<std::vector<RedisReply>> replies(size_t count) {
     std::vector<RedisReply> out;
     out.reserve(count);
@@ -724,9 +724,8 @@ class RedisSource final : public Source {
       out.command({"GETRANGE", name, "0", last_inline});
       if (expiring_) expiry_command(out, name);
     }
-    int64_t sent_at = now_ms();
-    DECANT_TRY(redis_->send(out.data()));
-    Result<std::vector<RedisReply>> first = replies(out.commands());
+    int64_t sent_at = unix_time_ms();
+    Result<std::vector<RedisReply>> first = round_trip(out);
     if (!first) return first.take_status();
     size_t per_key = expiring_ ? 2 : 1;
     std::vector<KeyInfo> keys(names.size());
@@ -753,8 +752,7 @@ class RedisSource final : public Source {
       out.clear();
       for (size_t i : untyped) out.command({"TYPE", keys[i].name});
       for (size_t i : long_strings) out.command({"STRLEN", keys[i].name});
-      DECANT_TRY(redis_->send(out.data()));
-      Result<std::vector<RedisReply>> got = replies(out.commands());
+      Result<std::vector<RedisReply>> got = round_trip(out);
       if (!got) return got.take_status();
       for (size_t j = 0; j < untyped.size(); ++j) {
         KeyInfo& key = keys[untyped[j]];
@@ -790,8 +788,7 @@ class RedisSource final : public Source {
     if (!collections.empty()) {
       out.clear();
       for (size_t i : collections) out.command({length_command(keys[i].type), keys[i].name});
-      DECANT_TRY(redis_->send(out.data()));
-      Result<std::vector<RedisReply>> lengths = replies(out.commands());
+      Result<std::vector<RedisReply>> lengths = round_trip(out);
       if (!lengths) return lengths.take_status();
       for (size_t j = 0; j < collections.size(); ++j) {
         KeyInfo& key = keys[collections[j]];
@@ -854,8 +851,7 @@ class RedisSource final : public Source {
         default: break;
       }
     }
-    DECANT_TRY(redis_->send(out.data()));
-    Result<std::vector<RedisReply>> got = replies(out.commands());
+    Result<std::vector<RedisReply>> got = round_trip(out);
     if (!got) return got.take_status();
     size_t next = 0;
     for (size_t j = begin; j < end; ++j) {
@@ -1052,8 +1048,7 @@ class RedisSource final : public Source {
     out.clear();
     out.command({"XINFO", "STREAM", key.name});
     out.command({"XINFO", "GROUPS", key.name});
-    DECANT_TRY(redis_->send(out.data()));
-    Result<std::vector<RedisReply>> got = replies(2);
+    Result<std::vector<RedisReply>> got = round_trip(out);
     if (!got) return got.take_status();
     Result<Value> meta = stream_meta(key, (*got)[0].get(), (*got)[1].get());
     if (!meta) return meta.take_status();
@@ -1068,9 +1063,8 @@ class RedisSource final : public Source {
       expiry_command(out, names[i]);
       out.command({"DUMP", names[i]});
     }
-    int64_t sent_at = now_ms();
-    DECANT_TRY(redis_->send(out.data()));
-    Result<std::vector<RedisReply>> got = replies(out.commands());
+    int64_t sent_at = unix_time_ms();
+    Result<std::vector<RedisReply>> got = round_trip(out);
     if (!got) return got.take_status();
     for (size_t i = begin; i < end; ++i) {
       size_t at = 3 * (i - begin);

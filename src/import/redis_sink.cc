@@ -3,7 +3,6 @@
 // while the next is built. Batches do not roll back: what an EXEC applied stays.
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -17,11 +16,6 @@
 
 namespace decant {
 namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
@@ -273,7 +267,7 @@ class RedisSink final : public Sink {
       state.open_key = key;
       state.open_type = type;
       state.next_page = 1;
-      if (expire_at && *expire_at <= now_ms()) {
+      if (expire_at && *expire_at <= unix_time_ms()) {
         state.open = StreamState::Open::kExpired;
         ++skipped_expired_;
         return Status::ok();
