@@ -519,14 +519,27 @@ class RedisSource final : public Source {
     Result<std::map<int, int64_t>> dbs = keyspace();
     if (!dbs) return dbs.take_status();
     expiring_ = dbs->count(db) && dbs->at(db) > 0;
-    return scan_keys(db_plan(prefix, !settings_.split.empty()), [&](std::vector<std::string>& keys) -> Status {
+    // While the server works on a batch's first round, decant encodes the strings of the batch
+    // before it, so the two overlap. Nothing else may be sent until those replies are read.
+    std::optional<Batch> pending;
+    Status scanned = scan_keys(db_plan(prefix, !settings_.split.empty()), [&](std::vector<std::string>& keys) -> Status {
       if (settings_.dump) {
         for (size_t i = 0; i < keys.size(); i += kDumpBatch)
           DECANT_TRY(read_dumps(keys, i, std::min(keys.size(), i + kDumpBatch), emit));
         return Status::ok();
       }
-      return read_batch(keys, emit);
+      if (pending) DECANT_TRY(finish_batch(*pending, emit));
+      Batch next;
+      DECANT_TRY(send_first(keys, next));
+      if (pending) DECANT_TRY(emit_inline(*pending, emit));
+      DECANT_TRY(read_first(next));
+      pending = std::move(next);
+      return Status::ok();
     });
+    DECANT_TRY(std::move(scanned));
+    if (!pending) return Status::ok();
+    DECANT_TRY(finish_batch(*pending, emit));
+    return emit_inline(*pending, emit);
   }
 
  private:
@@ -712,41 +725,77 @@ class RedisSource final : public Source {
                           " (was the key changed during the export?)");
   }
 
-  Status read_batch(std::vector<std::string>& names, const RecordFn& emit) {
-    // Round 1: the first kInlineBytes of every key as if it were a string, which is the whole
-    // value of most strings, and its expiry when the database has keys with one. Redis spends
-    // about as long on any one command per key as on SCAN itself, so this is the only command
-    // most keys get.
+  // A batch of keys between its first round and its last.
+  struct Batch {
+    std::vector<KeyInfo> keys;
+    std::vector<RedisReply> first;  // round-1 replies: the inline strings' values
+    std::vector<size_t> untyped, long_strings;
+    size_t per_key = 1;
+    int64_t sent_at = 0;
+  };
+
+  // Round 1: the first kInlineBytes of every key as if it were a string, which is the whole
+  // value of most strings, and its expiry when the database has keys with one. Redis spends
+  // about as long on any one command per key as on SCAN itself, so this is the only command
+  // most keys get.
+  Status send_first(std::vector<std::string>& names, Batch& batch) {
     RespBuffer& out = commands_;
     out.clear();
     const std::string last_inline = std::to_string(kInlineBytes - 1);
-    for (const std::string& name : names) {
-      out.command({"GETRANGE", name, "0", last_inline});
-      if (expiring_) expiry_command(out, name);
-    }
-    int64_t sent_at = unix_time_ms();
-    Result<std::vector<RedisReply>> first = round_trip(out);
-    if (!first) return first.take_status();
-    size_t per_key = expiring_ ? 2 : 1;
-    std::vector<KeyInfo> keys(names.size());
-    std::vector<size_t> untyped, long_strings;
+    batch.keys.resize(names.size());
     for (size_t i = 0; i < names.size(); ++i) {
-      KeyInfo& key = keys[i];
-      key.name = std::move(names[i]);
-      if (expiring_ && !read_expiry((*first)[per_key * i + 1].get(), key.expire_at, sent_at)) {
+      out.command({"GETRANGE", names[i], "0", last_inline});
+      if (expiring_) expiry_command(out, names[i]);
+      batch.keys[i].name = std::move(names[i]);
+    }
+    batch.per_key = expiring_ ? 2 : 1;
+    batch.sent_at = unix_time_ms();
+    return redis_->send(out.data());
+  }
+
+  Status read_first(Batch& batch) {
+    Result<std::vector<RedisReply>> first = replies(batch.keys.size() * batch.per_key);
+    if (!first) return first.take_status();
+    batch.first = std::move(first.value());
+    size_t per_key = batch.per_key;
+    for (size_t i = 0; i < batch.keys.size(); ++i) {
+      KeyInfo& key = batch.keys[i];
+      if (per_key == 2 && !read_expiry(batch.first[2 * i + 1].get(), key.expire_at, batch.sent_at)) {
         key.gone = true;
         continue;
       }
-      const redisReply* head = (*first)[per_key * i].get();
+      const redisReply* head = batch.first[per_key * i].get();
       if (head->type == REDIS_REPLY_STRING && head->len > 0) {
         key.type = KeyType::kString;
         key.length = static_cast<int64_t>(head->len);
-        if (head->len == kInlineBytes) long_strings.push_back(i);
+        if (head->len == kInlineBytes) batch.long_strings.push_back(i);
       } else {
-        untyped.push_back(i);  // another type (WRONGTYPE), an empty string, or gone
+        batch.untyped.push_back(i);  // another type (WRONGTYPE), an empty string, or gone
       }
     }
+    return Status::ok();
+  }
 
+  // Strings whose first round held all of them.
+  Status emit_inline(Batch& batch, const RecordFn& emit) {
+    for (size_t i = 0; i < batch.keys.size(); ++i) {
+      const KeyInfo& key = batch.keys[i];
+      if (key.gone || key.type != KeyType::kString || key.length == 0 ||
+          static_cast<size_t>(key.length) >= kInlineBytes)
+        continue;
+      PageWriter pages(key, record_, emit);
+      DECANT_TRY(pages.add_string(reply_bytes(batch.first[batch.per_key * i].get())));
+    }
+    batch.first.clear();
+    return Status::ok();
+  }
+
+  // Every key of the batch but the inline strings: the rounds after the first.
+  Status finish_batch(Batch& batch, const RecordFn& emit) {
+    RespBuffer& out = commands_;
+    std::vector<KeyInfo>& keys = batch.keys;
+    const std::vector<size_t>& untyped = batch.untyped;
+    const std::vector<size_t>& long_strings = batch.long_strings;
     // Round 2: types of the others, lengths of the strings that may be longer.
     if (!untyped.empty() || !long_strings.empty()) {
       out.clear();
@@ -769,17 +818,6 @@ class RedisSource final : public Source {
         if (length->type == REDIS_REPLY_INTEGER) keys[long_strings[j]].length = length->integer;
       }
     }
-
-    // Strings whose first round held all of them.
-    for (size_t i = 0; i < keys.size(); ++i) {
-      const KeyInfo& key = keys[i];
-      if (key.gone || key.type != KeyType::kString || key.length == 0 ||
-          static_cast<size_t>(key.length) >= kInlineBytes)
-        continue;
-      PageWriter pages(key, record_, emit);
-      DECANT_TRY(pages.add_string(reply_bytes((*first)[per_key * i].get())));
-    }
-    first->clear();
 
     // Round 3: collection lengths.
     std::vector<size_t> collections;
