@@ -25,6 +25,7 @@ packages=(
   libxxhash-dev
   libsqlite3-dev
   libpq-dev            # the PostgreSQL backend's client library
+  libhiredis-dev       # the Redis backend (hiredis 0.14)
   libcli11-dev
   libgtest-dev
   libgmock-dev
