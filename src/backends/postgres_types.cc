@@ -272,6 +272,14 @@ Status canonical_json_text(std::string_view in, std::string& out, int max_depth)
 
 // ---------------------------------------------------------------- binary decoding
 
+// A column the sink marked as holding archive encodings (SPEC 11.2): the original value.
+Status decode_encoded(std::string_view text, Value& out) {
+  Result<Value> decoded = decode_value_text(text);
+  if (!decoded) return Status::source("a column of archive-encoded values holds " + decoded.status().message());
+  out = std::move(decoded.value());
+  return Status::ok();
+}
+
 Status short_field(const char* what) { return Status::source(std::string("malformed binary ") + what + " value"); }
 
 Status decode_array(const PgColumnDecoder& element, std::string_view data, Value& out, int max_depth) {
@@ -377,7 +385,7 @@ std::string pg_logical_type(const PgType& type) {
 PgColumnDecoder pg_decoder_for(const PgType& type, bool encoded) {
   PgColumnDecoder decoder;
   decoder.wire = type.base;
-  decoder.encoded = encoded && (type.base == PgBase::kJson || type.base == PgBase::kJsonb);
+  decoder.encoded = encoded && (type.base == PgBase::kJson || type.base == PgBase::kText);
   if (type.base == PgBase::kArray && type.element)
     decoder.element = std::make_shared<PgColumnDecoder>(pg_decoder_for(*type.element, false));
   return decoder;
@@ -443,6 +451,8 @@ Status pg_decode_binary(const PgColumnDecoder& decoder, std::string_view data, V
       out.text.assign(data);
       return Status::ok();
     case PgBase::kText:
+      if (decoder.encoded) return decode_encoded(data, out);
+      [[fallthrough]];
     case PgBase::kOther:
       // A SQL_ASCII database can hand out any bytes as text.
       out.kind = is_valid_utf8(data) ? Kind::kText : Kind::kRawText;
@@ -507,12 +517,7 @@ Status pg_decode_binary(const PgColumnDecoder& decoder, std::string_view data, V
         if (text.empty() || text[0] != 1) return short_field("jsonb");
         text.remove_prefix(1);
       }
-      if (decoder.encoded) {
-        Result<Value> decoded = decode_value_text(text);
-        if (!decoded) return Status::source("a column of archive-encoded values holds " + decoded.status().message());
-        out = std::move(decoded.value());
-        return Status::ok();
-      }
+      if (decoder.encoded) return decode_encoded(text, out);
       out.kind = Kind::kJson;
       out.text.clear();
       // Record level 1 and the $json tag level 2: the payload starts at level 3.

@@ -47,7 +47,7 @@ std::string pg_logical_type(const PgType& type);
 // enums, inet, ...) are selected as text, which `select_expression` arranges.
 struct PgColumnDecoder {
   PgBase wire = PgBase::kText;            // what arrives; kNumeric and kOther arrive as text
-  bool encoded = false;                   // a json column holding archive encodings (SPEC 11.2)
+  bool encoded = false;                   // a json or text column holding archive encodings (SPEC 11.2)
   std::shared_ptr<const PgColumnDecoder> element;  // kArray
 };
 

@@ -259,7 +259,8 @@ class PostgresSource final : public Source {
       if (!identity_kind.empty()) identity[column.name] = identity_kind == "a" ? "always" : "by default";
       Result<std::shared_ptr<const PgType>> type = types_.resolve(c, type_oid, Side::kSource);
       if (!type) return type.take_status().context("column \"" + column.name + "\"");
-      bool encoded = pg_cell(columns->get(), row, 7) == kEncodedMarker && (*type)->base == PgBase::kJson;
+      bool encoded = pg_cell(columns->get(), row, 7) == kEncodedMarker &&
+                     ((*type)->base == PgBase::kJson || (*type)->base == PgBase::kText);
       column.type = encoded ? "any" : pg_logical_type(**type);
       DECANT_TRY(collect_type_definitions(**type, types));
       PgColumnDecoder decoder = pg_decoder_for(**type, encoded);

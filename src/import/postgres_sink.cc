@@ -1,0 +1,651 @@
+// PostgreSQL import. Every stream becomes a table, created with the types, defaults, enums,
+// domains and sequences the stream describes when it is missing, and loaded with text COPY
+// (each column's own input function parses the values). Constraints and indexes of a table this
+// import created are built after its data; foreign keys after all tables, as they may point at
+// tables that come later. DDL is transactional in PostgreSQL, so a rollback leaves the database
+// as it was, created tables included. Conflict policies other than error COPY into a temporary
+// table first and move the rows with one INSERT ... ON CONFLICT per batch.
+#include <algorithm>
+#include <unordered_map>
+
+#include "backends/postgres_client.h"
+#include "backends/postgres_types.h"
+#include "format/uri.h"
+#include "import/sink.h"
+
+namespace decant {
+namespace {
+
+// The comment that marks a column holding archive encodings of values of any kind: the
+// PostgreSQL source decodes such a column back into the original values (SPEC 11.2).
+constexpr const char* kEncodedMarker = "decant:any";
+// Rows are handed to libpq in chunks of about this size.
+constexpr size_t kCopyChunk = 1 << 18;
+
+std::string table_frame(const std::string& name) { return "table \"" + name + "\""; }
+
+std::string option_text(const nlohmann::json& options, const char* key) {
+  if (!options.is_object()) return "";
+  auto found = options.find(key);
+  return found != options.end() && found->is_string() ? found->get<std::string>() : "";
+}
+
+const nlohmann::json& option_array(const nlohmann::json& options, const char* key) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  if (!options.is_object()) return kEmpty;
+  auto found = options.find(key);
+  return found != options.end() && found->is_array() ? *found : kEmpty;
+}
+
+std::string member_text(const nlohmann::json& object, const char* key) {
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+}
+
+// The PostgreSQL type for a logical column type of a stream from another backend (SPEC 11.2).
+// Key columns need equality, which json lacks: they get jsonb and text instead.
+std::string pg_type_for(const std::string& logical, bool key_column, bool& encoded) {
+  encoded = false;
+  static const std::unordered_map<std::string, std::string> kTypes = {
+      {"bool", "boolean"}, {"int32", "integer"}, {"int64", "bigint"}, {"float32", "real"},
+      {"float64", "double precision"}, {"decimal", "numeric"}, {"text", "text"}, {"bytes", "bytea"},
+      {"date", "date"}, {"time", "time"}, {"timetz", "timetz"}, {"timestamp", "timestamp"},
+      {"timestamptz", "timestamptz"}, {"interval", "interval"}, {"uuid", "uuid"}, {"vector", "vector"},
+      {"halfvec", "halfvec"}};
+  if (logical == "json") return key_column ? "jsonb" : "json";
+  auto found = kTypes.find(logical);
+  if (found != kTypes.end()) return found->second;
+  if (logical.rfind("array<", 0) == 0 && logical.back() == '>') {
+    auto element = kTypes.find(logical.substr(6, logical.size() - 7));
+    if (element != kTypes.end()) return element->second + "[]";
+  }
+  encoded = true;
+  return key_column ? "text" : "json";
+}
+
+// One stream being loaded.
+struct Target {
+  StreamInfo info;
+  std::string frame;
+  std::string schema, table, qualified;
+  bool created = false;           // this import created the table
+  bool same_location = false;     // a PostgreSQL stream going to the table it came from
+  std::vector<PgTargetColumn> columns;  // in stream column order
+  std::unordered_map<std::string, size_t> column_of;
+  std::vector<std::string> key;   // conflict target
+  std::string stage;              // temporary table for skip / replace / merge; empty: COPY direct
+  std::string copy_sql;
+  std::vector<bool> noted_json;
+  std::vector<const Value*> slots;
+  int64_t records = 0;
+  int64_t loaded_rows = 0;        // COPYed since the last flush
+};
+
+class PostgresSink final : public Sink {
+ public:
+  static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
+    Result<PgConn> conn = pg_connect(uri, Side::kTarget);
+    if (!conn) return conn.take_status();
+    // Types named without a schema (vector, halfvec) are found where extensions usually live.
+    DECANT_TRY(pg_exec(conn->get(), "SET search_path = pg_catalog, public", Side::kTarget));
+    return std::unique_ptr<Sink>(new PostgresSink(std::move(conn.value()), uri, options));
+  }
+
+  ~PostgresSink() override {
+    if (!committed_) rollback();
+  }
+
+  Status begin() override {
+    // Stream and batch modes commit as they go, which a dry run must not.
+    if (options_.dry_run && options_.txn != TxnMode::kSingle)
+      return Status::usage("postgres: --dry-run needs --txn single");
+    return ensure_transaction();
+  }
+
+  Status begin_stream(const StreamInfo& stream) override {
+    std::string frame = table_frame(stream.name);
+    if (targets_.count(stream.name)) return Status::internal(frame + ": stream began twice");
+    DECANT_TRY(end_copy());
+    DECANT_TRY(ensure_transaction());
+    Target target;
+    target.info = stream;
+    target.frame = frame;
+    Status prepared = prepare(target);
+    if (!prepared) return std::move(prepared).context(frame);
+    targets_.emplace(stream.name, std::move(target));
+    return Status::ok();
+  }
+
+  Status write(const std::string& stream, const Record& record) override {
+    auto found = targets_.find(stream);
+    if (found == targets_.end()) return Status::internal(table_frame(stream) + ": record for a stream that has not begun");
+    Target& target = found->second;
+    ++target.records;
+    if (copying_ != &target) {
+      DECANT_TRY(end_copy());
+      DECANT_TRY(ensure_transaction());
+      DECANT_TRY(start_copy(target));
+    }
+    std::fill(target.slots.begin(), target.slots.end(), nullptr);
+    for (size_t i = 0; i < record.size(); ++i) {
+      const Field& field = record[i];
+      size_t column = i;
+      if (i >= target.columns.size() || target.columns[i].name != field.name) {
+        auto it = target.column_of.find(field.name);
+        if (it == target.column_of.end())
+          return Status::target(target.frame + ": record " + std::to_string(target.records) + " has field \"" +
+                                field.name + "\", which is not a column of the stream");
+        column = it->second;
+      }
+      target.slots[column] = &field.value;
+    }
+    static const Value kNull;
+    for (size_t i = 0; i < target.columns.size(); ++i) {
+      if (i) buffer_ += '\t';
+      bool as_json = false;
+      Status appended = pg_append_copy_text(target.slots[i] ? *target.slots[i] : kNull, target.columns[i], buffer_, as_json);
+      if (!appended)
+        return std::move(appended).context(target.frame + ": record " + std::to_string(target.records) + ", column \"" +
+                                           target.columns[i].name + "\"");
+      if (as_json && !target.noted_json[i]) {
+        target.noted_json[i] = true;
+        options_.note(target.frame + " column \"" + target.columns[i].name + "\": " +
+                      kind_name(target.slots[i]->kind) +
+                      " values are stored as their archive encoding (JSON text), as the column has no type for them");
+      }
+    }
+    buffer_ += '\n';
+    ++target.loaded_rows;
+    ++batch_rows_;
+    batch_bytes_ += static_cast<int64_t>(buffer_.size()) - static_cast<int64_t>(last_size_);
+    last_size_ = buffer_.size();
+    if (buffer_.size() >= kCopyChunk) DECANT_TRY(send_buffer());
+    if (options_.txn == TxnMode::kBatch &&
+        (batch_rows_ >= options_.batch_rows || batch_bytes_ >= options_.batch_bytes)) {
+      DECANT_TRY(end_copy());
+      DECANT_TRY(commit_transaction());
+    }
+    return Status::ok();
+  }
+
+  Status end_stream(const std::string& stream) override {
+    auto found = targets_.find(stream);
+    if (found == targets_.end()) return Status::internal(table_frame(stream) + ": stream ended but never began");
+    Target& target = found->second;
+    DECANT_TRY(end_copy());
+    DECANT_TRY(ensure_transaction());
+    Status finished = finish_table(target);
+    if (!finished) return std::move(finished).context(target.frame);
+    if (options_.dry_run)
+      options_.note("dry run: would load " + std::to_string(target.records) + " records into " + target.qualified);
+    targets_.erase(found);
+    // One connection has one transaction, so streams that interleave share it: stream mode
+    // commits once no stream is open.
+    if (options_.txn != TxnMode::kSingle && targets_.empty()) return commit_transaction();
+    return Status::ok();
+  }
+
+  Status commit() override {
+    if (!targets_.empty())
+      return Status::internal(table_frame(targets_.begin()->first) + ": commit before the stream ended");
+    DECANT_TRY(ensure_transaction());
+    DECANT_TRY(create_foreign_keys());
+    if (options_.dry_run) {
+      rollback();
+      committed_ = true;
+      return Status::ok();
+    }
+    DECANT_TRY(commit_transaction());
+    committed_ = true;
+    return Status::ok();
+  }
+
+  bool needs_columns() const override { return true; }
+
+  void rollback() override {
+    if (copying_) {
+      PQputCopyEnd(conn_.get(), "import rolled back");
+      while (PGresult* raw = PQgetResult(conn_.get())) PQclear(raw);
+      copying_ = nullptr;
+    }
+    buffer_.clear();
+    targets_.clear();
+    if (in_transaction_) {
+      PQclear(PQexec(conn_.get(), "ROLLBACK"));
+      in_transaction_ = false;
+    }
+  }
+
+ private:
+  PostgresSink(PgConn conn, std::string uri, const SinkOptions& options)
+      : conn_(std::move(conn)), uri_(std::move(uri)), options_(options) {}
+
+  Status ensure_transaction() {
+    if (in_transaction_) return Status::ok();
+    DECANT_TRY(pg_exec(conn_.get(), "BEGIN", Side::kTarget));
+    in_transaction_ = true;
+    batch_rows_ = 0;
+    batch_bytes_ = 0;
+    return Status::ok();
+  }
+
+  Status commit_transaction() {
+    if (!in_transaction_) return Status::ok();
+    DECANT_TRY(pg_exec(conn_.get(), "COMMIT", Side::kTarget));
+    in_transaction_ = false;
+    return Status::ok();
+  }
+
+  Status exec(const std::string& sql) { return pg_exec(conn_.get(), sql, Side::kTarget); }
+
+  // The stream name's schema and table: a PostgreSQL stream keeps its own while it has the name
+  // it was exported under; otherwise "schema.table" splits at the first dot, and a name without
+  // one goes to schema public.
+  static void locate(Target& target) {
+    const StreamInfo& s = target.info;
+    std::string schema = option_text(s.options, "schema"), table = option_text(s.options, "table");
+    if (option_text(s.options, "source_backend") == "postgres" && !schema.empty() && s.name == schema + "." + table) {
+      target.schema = schema;
+      target.table = table;
+      target.same_location = true;
+    } else if (size_t dot = s.name.find('.'); dot != std::string::npos && dot > 0 && dot + 1 < s.name.size()) {
+      target.schema = s.name.substr(0, dot);
+      target.table = s.name.substr(dot + 1);
+    } else {
+      target.schema = "public";
+      target.table = s.name;
+    }
+    target.qualified = pg_qualified(target.schema, target.table);
+  }
+
+  Status prepare(Target& target) {
+    const StreamInfo& stream = target.info;
+    if (stream.columns.empty()) return Status::target("the stream has no columns; a PostgreSQL table needs at least one");
+    locate(target);
+    if (options_.drop) DECANT_TRY(drop_table(target));
+    Result<PgResult> existing = pg_query(conn_.get(),
+        "SELECT a.attname, a.atttypid, col_description(a.attrelid, a.attnum) FROM pg_attribute a"
+        " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
+        Side::kTarget, {target.qualified});
+    if (!existing) return existing.take_status();
+    if (PQntuples(existing->get()) == 0) {
+      Result<bool> is_table = table_exists(target.qualified);
+      if (!is_table) return is_table.take_status();
+      if (*is_table) return Status::target("the existing table has no columns the stream could fill");
+      DECANT_TRY(create_table(target));
+      target.created = true;
+      existing = pg_query(conn_.get(),
+          "SELECT a.attname, a.atttypid, col_description(a.attrelid, a.attnum) FROM pg_attribute a"
+          " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
+          Side::kTarget, {target.qualified});
+      if (!existing) return existing.take_status();
+    } else if (options_.truncate) {
+      DECANT_TRY(exec("TRUNCATE " + target.qualified));
+    }
+    std::unordered_map<std::string, int> row_of;
+    for (int row = 0; row < PQntuples(existing->get()); ++row) row_of.emplace(pg_cell(existing->get(), row, 0), row);
+    std::string list;
+    for (const Column& column : stream.columns) {
+      auto found = row_of.find(column.name);
+      if (found == row_of.end()) return Status::target("the existing table has no column \"" + column.name + "\"");
+      uint32_t oid = static_cast<uint32_t>(std::stoul(std::string(pg_cell(existing->get(), found->second, 1))));
+      Result<std::shared_ptr<const PgType>> type = types_.resolve(conn_.get(), oid, Side::kTarget);
+      if (!type) return type.take_status().context("column \"" + column.name + "\"");
+      PgTargetColumn target_column;
+      target_column.name = column.name;
+      target_column.base = (*type)->base;
+      const PgType* inner = type->get();
+      while (inner->base == PgBase::kArray && inner->element) inner = inner->element.get();
+      target_column.element_base = inner->base;
+      target_column.encoded = pg_cell(existing->get(), found->second, 2) == kEncodedMarker &&
+                              (target_column.base == PgBase::kJson || target_column.base == PgBase::kText);
+      target.column_of.emplace(column.name, target.columns.size());
+      target.columns.push_back(std::move(target_column));
+      list += (list.empty() ? "" : ", ") + pg_quote_ident(column.name);
+    }
+    target.noted_json.assign(target.columns.size(), false);
+    target.slots.assign(target.columns.size(), nullptr);
+    if (options_.conflict == ConflictPolicy::kError) {
+      target.copy_sql = "COPY " + target.qualified + " (" + list + ") FROM STDIN";
+      return Status::ok();
+    }
+    DECANT_TRY(conflict_key(target));
+    target.stage = pg_quote_ident("decant_stage_" + std::to_string(++stage_count_));
+    target.copy_sql = "COPY " + target.stage + " (" + list + ") FROM STDIN";
+    // The ordinal keeps the last of several records with one key (replace and merge), as a
+    // single INSERT ... ON CONFLICT DO UPDATE may not touch a row twice.
+    return exec("CREATE TEMPORARY TABLE " + target.stage + " (LIKE " + target.qualified + ");" +
+                " ALTER TABLE " + target.stage + " ADD COLUMN " + pg_quote_ident("decant ordinal") +
+                " bigint GENERATED ALWAYS AS IDENTITY");
+  }
+
+  // DROP TABLE; when other objects depend on the table (foreign keys of other tables, views),
+  // DROP ... CASCADE, which drops those constraints and views, and a note naming them. The
+  // foreign keys of tables in the archive come back with those tables.
+  Status drop_table(const Target& target) {
+    DECANT_TRY(exec("SAVEPOINT decant_drop"));
+    PgResult dropped(PQexec(conn_.get(), ("DROP TABLE IF EXISTS " + target.qualified).c_str()));
+    if (dropped && PQresultStatus(dropped.get()) == PGRES_COMMAND_OK) return exec("RELEASE SAVEPOINT decant_drop");
+    const char* state = dropped ? PQresultErrorField(dropped.get(), PG_DIAG_SQLSTATE) : nullptr;
+    if (!state || std::string_view(state) != "2BP01")  // dependent_objects_still_exist
+      return Status::target(dropped ? pg_result_error(dropped.get()) : pg_error(conn_.get()));
+    const char* described = PQresultErrorField(dropped.get(), PG_DIAG_MESSAGE_DETAIL);
+    std::string detail = described ? described : "(not described)";
+    std::replace(detail.begin(), detail.end(), '\n', ';');
+    DECANT_TRY(exec("ROLLBACK TO SAVEPOINT decant_drop; DROP TABLE " + target.qualified + " CASCADE"));
+    options_.note(target.frame + ": --drop also dropped what depended on it: " +
+detail);
+    return Status::ok();
+  }
+
+  Result<bool> table_exists(const std::string& qualified) {
+    Result<PgResult> found = pg_query(conn_.get(), "SELECT to_regclass($1) IS NOT NULL", Side::kTarget, {qualified});
+    if (!found) return found.take_status();
+    return pg_cell(found->get(), 0, 0) == "t";
+  }
+
+  // The columns ON CONFLICT names: the stream's key, else the table's primary key.
+  Status conflict_key(Target& target) {
+    target.key = target.info.key;
+    if (target.key.empty()) {
+      Result<PgResult> pk = pg_query(conn_.get(),
+          "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+          " WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+          Side::kTarget, {target.qualified});
+      if (!pk) return pk.take_status();
+      for (int row = 0; row < PQntuples(pk->get()); ++row) target.key.emplace_back(pg_cell(pk->get(), row, 0));
+    }
+    if (target.key.empty() && options_.conflict != ConflictPolicy::kSkip)
+      return Status::usage(std::string("--conflict ") + conflict_policy_name(options_.conflict) +
+                           " needs a key, and neither the stream nor the table has one");
+    return Status::ok();
+  }
+
+  Status create_table(Target& target) {
+    const StreamInfo& stream = target.info;
+    bool native = option_text(stream.options, "source_backend") == "postgres";
+    if (options_.dry_run) options_.note("dry run: would create table " + target.qualified);
+    DECANT_TRY(exec("CREATE SCHEMA IF NOT EXISTS " + pg_quote_ident(target.schema)));
+    if (native) DECANT_TRY(create_types(stream));
+    const nlohmann::json& identity =
+        stream.options.is_object() && stream.options.contains("identity") && stream.options["identity"].is_object()
+            ? stream.options["identity"]
+            : nlohmann::json::object();
+    // Sequences named in column defaults exist before the table; only a table in its own place
+    // keeps such defaults, elsewhere they would name another table's sequence.
+    if (native && target.same_location) {
+      for (const auto& sequence : option_array(stream.options, "sequences")) {
+        if (!sequence.is_object() || sequence.value("identity", false)) continue;
+        DECANT_TRY(exec("CREATE SEQUENCE IF NOT EXISTS " +
+                        pg_qualified(member_text(sequence, "schema"), member_text(sequence, "name")) + " AS " +
+                        member_text(sequence, "type") + " INCREMENT BY " + member_text(sequence, "increment") +
+                        " MINVALUE " + member_text(sequence, "min") + " MAXVALUE " + member_text(sequence, "max") +
+                        " START WITH " + member_text(sequence, "start") + " CACHE " + member_text(sequence, "cache") +
+                        (sequence.value("cycle", false) ? " CYCLE" : " NO CYCLE")));
+      }
+    }
+    std::string sql = "CREATE TABLE " + target.qualified + " (";
+    std::vector<std::string> comments;
+    for (size_t i = 0; i < stream.columns.size(); ++i) {
+      const Column& column = stream.columns[i];
+      bool key_column = std::find(stream.key.begin(), stream.key.end(), column.name) != stream.key.end();
+      bool encoded = false;
+      std::string type = native && !column.source_type.empty() ? column.source_type
+                                                               : pg_type_for(column.type, key_column, encoded);
+      if (native && column.type == "any") encoded = true;
+      sql += (i ? ", " : "") + pg_quote_ident(column.name) + " " + type;
+      if (!column.nullable) sql += " NOT NULL";
+      if (native && identity.contains(column.name)) {
+        sql += identity[column.name] == "always" ? " GENERATED ALWAYS AS IDENTITY" : " GENERATED BY DEFAULT AS IDENTITY";
+      } else if (native && !column.default_expr.empty() &&
+                 (target.same_location || column.default_expr.find("nextval(") == std::string::npos)) {
+        sql += " DEFAULT " + column.default_expr;
+      }
+      if (encoded) comments.push_back(pg_quote_ident(column.name));
+    }
+    if (native)
+      for (const auto& generated : option_array(stream.options, "generated_columns"))
+        if (generated.is_object())
+          sql += ", " + pg_quote_ident(member_text(generated, "name")) + " " + member_text(generated, "type") +
+                 " GENERATED ALWAYS AS (" + member_text(generated, "expression") + ") STORED";
+    // ON CONFLICT needs the key's unique index before the data arrives.
+    if (options_.conflict != ConflictPolicy::kError && !stream.key.empty()) {
+      sql += ", PRIMARY KEY (";
+      for (size_t i = 0; i < stream.key.size(); ++i) sql += (i ? ", " : "") + pg_quote_ident(stream.key[i]);
+      sql += ")";
+    }
+    sql += ")";
+    if (native && stream.options.value("unlogged", false)) sql.insert(6, " UNLOGGED");
+    DECANT_TRY(exec(sql));
+    for (const std::string& column : comments)
+      DECANT_TRY(exec("COMMENT ON COLUMN " + target.qualified + "." + column + " IS " + pg_quote_literal(kEncodedMarker)));
+    if (native && target.same_location)
+      for (const auto& sequence : option_array(stream.options, "sequences"))
+        if (sequence.is_object() && !sequence.value("identity", false))
+          DECANT_TRY(exec("ALTER SEQUENCE " + pg_qualified(member_text(sequence, "schema"), member_text(sequence, "name")) +
+                          " OWNED BY " + target.qualified + "." + pg_quote_ident(member_text(sequence, "column"))));
+    return Status::ok();
+  }
+
+  // The enums and domains the stream's columns use, when the target lacks them.
+  Status create_types(const StreamInfo& stream) {
+    for (const auto& type : option_array(stream.options, "types")) {
+      if (!type.is_object()) continue;
+      std::string schema = member_text(type, "schema"), name = member_text(type, "name");
+      std::string qualified = pg_qualified(schema, name);
+      Result<PgResult> found = pg_query(conn_.get(), "SELECT to_regtype($1) IS NOT NULL", Side::kTarget, {qualified});
+      if (!found) return found.take_status();
+      if (pg_cell(found->get(), 0, 0) == "t") continue;
+      DECANT_TRY(exec("CREATE SCHEMA IF NOT EXISTS " + pg_quote_ident(schema)));
+      std::string sql;
+      if (member_text(type, "kind") == "enum") {
+        sql = "CREATE TYPE " + qualified + " AS ENUM (";
+        bool first = true;
+        for (const auto& label : type.value("labels", nlohmann::json::array()))
+          if (label.is_string()) {
+            sql += (first ? "" : ", ") + pg_quote_literal(label.get<std::string>());
+            first = false;
+          }
+        sql += ")";
+      } else if (member_text(type, "kind") == "domain") {
+        sql = "CREATE DOMAIN " + qualified + " AS " + member_text(type, "base");
+        if (type.contains("default") && type["default"].is_string()) sql += " DEFAULT " + type["default"].get<std::string>();
+        if (type.value("not_null", false)) sql += " NOT NULL";
+        for (const auto& check : type.value("checks", nlohmann::json::array()))
+          if (check.is_string()) sql += " " + check.get<std::string>();
+      } else {
+        continue;
+      }
+      Status created = exec(sql);
+      if (!created) return std::move(created).context("type " + qualified);
+    }
+    return Status::ok();
+  }
+
+  Status start_copy(Target& target) {
+    PgResult started(PQexec(conn_.get(), target.copy_sql.c_str()));
+    if (!started || PQresultStatus(started.get()) != PGRES_COPY_IN)
+      return Status::target(started ? pg_result_error(started.get()) : pg_error(conn_.get())).context(target.frame);
+    copying_ = &target;
+    buffer_.clear();
+    last_size_ = 0;
+    return Status::ok();
+  }
+
+  Status send_buffer() {
+    if (buffer_.empty()) return Status::ok();
+    if (PQputCopyData(conn_.get(), buffer_.data(), static_cast<int>(buffer_.size())) != 1)
+      return Status::target(pg_error(conn_.get())).context(copying_->frame);
+    buffer_.clear();
+    last_size_ = 0;
+    return Status::ok();
+  }
+
+  // Ends the COPY in progress, if any, and moves staged rows into their table.
+  Status end_copy() {
+    if (!copying_) return Status::ok();
+    Target& target = *copying_;
+    Status sent = send_buffer();
+    copying_ = nullptr;
+    Status ended = pg_end_copy(conn_.get(), Side::kTarget, sent ? nullptr : "decant could not send the rows");
+    if (!sent) return sent;
+    if (!ended) return std::move(ended).context(target.frame);
+    if (!target.stage.empty()) {
+      Status flushed = flush_stage(target);
+      if (!flushed) return std::move(flushed).context(target.frame);
+    }
+    return Status::ok();
+  }
+
+  // One INSERT ... ON CONFLICT from the temporary table, which is then emptied.
+  Status flush_stage(Target& target) {
+    std::string list, keys, selected, updates;
+    for (const PgTargetColumn& column : target.columns) {
+      std::string name = pg_quote_ident(column.name);
+      list += (list.empty() ? "" : ", ") + name;
+      if (std::find(target.key.begin(), target.key.end(), column.name) == target.key.end())
+        updates += (updates.empty() ? "" : ", ") + name + " = EXCLUDED." + name;
+    }
+    for (const std::string& key : target.key) keys += (keys.empty() ? "" : ", ") + pg_quote_ident(key);
+    std::string sql = "INSERT INTO " + target.qualified + " AS t (" + list + ") OVERRIDING SYSTEM VALUE SELECT ";
+    if (options_.conflict == ConflictPolicy::kSkip) {
+      sql += list + " FROM " + target.stage + " ORDER BY " + pg_quote_ident("decant ordinal") + " ON CONFLICT DO NOTHING";
+    } else {
+      sql += "DISTINCT ON (" + keys + ") " + list + " FROM " + target.stage + " ORDER BY " + keys + ", " +
+             pg_quote_ident("decant ordinal") + " DESC ON CONFLICT (" + keys + ") DO ";
+      if (updates.empty()) {
+        sql += "NOTHING";
+      } else if (options_.conflict == ConflictPolicy::kReplace) {
+        // Replace: columns the stream does not have go back to their defaults, as in a fresh row.
+        Result<std::string> all = replace_assignments(target, updates);
+        if (!all) return all.take_status();
+        sql += "UPDATE SET " + *all;
+      } else {
+        sql += "UPDATE SET " + updates;
+      }
+    }
+    DECANT_TRY(exec(sql));
+    return exec("TRUNCATE " + target.stage);
+  }
+
+  // The SET list of a replace: the stream's columns from the new row, every other updatable
+  // column of the table reset to its default.
+  Result<std::string> replace_assignments(const Target& target, std::string updates) {
+    Result<PgResult> others = pg_query(conn_.get(),
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0"
+        " AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity = '' ORDER BY a.attnum",
+        Side::kTarget, {target.qualified});
+    if (!others) return others.take_status();
+    for (int row = 0; row < PQntuples(others->get()); ++row) {
+      std::string name(pg_cell(others->get(), row, 0));
+      if (target.column_of.count(name)) continue;
+      updates += ", " + pg_quote_ident(name) + " = DEFAULT";
+    }
+    return updates;
+  }
+
+  // After the data of a table this import created: its constraints and indexes, then its
+  // sequences set to where the source's were.
+  Status finish_table(Target& target) {
+    if (!target.stage.empty()) DECANT_TRY(exec("DROP TABLE IF EXISTS " + target.stage));
+    const StreamInfo& stream = target.info;
+    bool native = option_text(stream.options, "source_backend") == "postgres";
+    if (target.created) {
+      std::vector<std::string> constraint_names;
+      bool have_key = options_.conflict != ConflictPolicy::kError && !stream.key.empty();
+      if (native) {
+        for (const auto& constraint : option_array(stream.options, "constraints")) {
+          if (!constraint.is_object()) continue;
+          std::string type = member_text(constraint, "type"), name = member_text(constraint, "name");
+          constraint_names.push_back(name);
+          if (type == "primary key" && have_key) continue;
+          std::string sql = "ALTER TABLE " + target.qualified + " ADD CONSTRAINT " + pg_quote_ident(name) + " " +
+                            member_text(constraint, "definition");
+          if (type == "foreign key") {
+            if (target.same_location) foreign_keys_.push_back(sql);
+            else options_.note(target.frame + ": foreign key \"" + name + "\" not created, the table has another name than in the source");
+            continue;
+          }
+          Status added = exec(sql);
+          if (!added) return std::move(added).context("constraint \"" + name + "\"");
+        }
+      } else if (!stream.key.empty() && !have_key) {
+        std::string sql = "ALTER TABLE " + target.qualified + " ADD PRIMARY KEY (";
+        for (size_t i = 0; i < stream.key.size(); ++i) sql += (i ? ", " : "") + pg_quote_ident(stream.key[i]);
+        DECANT_TRY(exec(sql + ")"));
+      }
+      for (size_t i = 0; i < stream.indexes.size(); ++i) {
+        const Index& index = stream.indexes[i];
+        if (std::find(constraint_names.begin(), constraint_names.end(), index.name) != constraint_names.end()) continue;
+        std::string sql;
+        if (native && target.same_location && !index.definition.empty()) {
+          sql = index.definition;
+        } else {
+          // Without columns (expression or partial indexes) only the source's definition
+          // describes the index, and it names another table.
+          if (index.columns.empty()) continue;
+          // PostgreSQL index names are per schema: a generated one avoids clashes with
+          // another table's index of the same name (SQLite names are per database too, but
+          // decant may put several sources' tables into one schema).
+          sql = std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX ON " + target.qualified + " (";
+          for (size_t c = 0; c < index.columns.size(); ++c) sql += (c ? ", " : "") + pg_quote_ident(index.columns[c]);
+          sql += ")";
+        }
+        Status created = exec(sql);
+        if (!created) return std::move(created).context("index \"" + index.name + "\"");
+      }
+    }
+    if (native)
+      for (const auto& sequence : option_array(stream.options, "sequences")) {
+        if (!sequence.is_object()) continue;
+        Result<PgResult> set = pg_query(conn_.get(),
+            "SELECT setval(pg_get_serial_sequence($1, $2), $3::bigint, $4::boolean)", Side::kTarget,
+            {target.qualified, member_text(sequence, "column"), member_text(sequence, "last_value"),
+             sequence.value("is_called", false) ? "true" : "false"});
+        if (!set) return set.take_status().context("sequence of column \"" + member_text(sequence, "column") + "\"");
+      }
+    return Status::ok();
+  }
+
+  // Foreign keys point at tables that may come later in the archive: they are added last.
+  Status create_foreign_keys() {
+    for (const std::string& sql : foreign_keys_) DECANT_TRY(exec(sql));
+    foreign_keys_.clear();
+    return Status::ok();
+  }
+
+  PgConn conn_;
+  std::string uri_;
+  SinkOptions options_;
+  PgTypeCache types_;
+  bool in_transaction_ = false;
+  bool committed_ = false;
+  int64_t batch_rows_ = 0;   // since the current transaction began (TxnMode::kBatch)
+  int64_t batch_bytes_ = 0;
+  size_t last_size_ = 0;     // buffer_ size after the previous row
+  int stage_count_ = 0;
+  std::string buffer_;       // COPY rows not yet handed to libpq
+  Target* copying_ = nullptr;  // the stream whose COPY is open
+  std::unordered_map<std::string, Target> targets_;
+  std::vector<std::string> foreign_keys_;
+};
+
+}  // namespace
+
+void register_postgres_sink(SinkRegistry& registry) {
+  registry.add(SinkBackend{
+      .scheme = "postgres",
+      .summary = "PostgreSQL (postgres://user@host:port/db or postgresql://; PG* variables and ~/.pgpass apply)",
+      .capabilities = "DDL and data are transactional: rollback leaves the database as it was; text COPY, "
+                      "indexes and constraints after the data, sequences set; conflicts via a temporary table "
+                      "and INSERT ... ON CONFLICT",
+      .txn_modes = {TxnMode::kSingle, TxnMode::kStream, TxnMode::kBatch},
+      .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
+                            ConflictPolicy::kMerge},
+      .dry_run = true,
+      .options = {},
+      .open = PostgresSink::open,
+  });
+}
+
+}  // namespace decant
