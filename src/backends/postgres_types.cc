@@ -339,7 +339,8 @@ Result<std::shared_ptr<const PgType>> PgTypeCache::resolve(PGconn* conn, uint32_
   auto found = types_.find(oid);
   if (found != types_.end()) return found->second;
   Result<PgResult> row = pg_query(conn,
-      "SELECT t.typtype, t.typcategory, t.typelem, t.typbasetype, t.typsend::text, format_type(t.oid, NULL)"
+      "SELECT t.typtype, t.typcategory, t.typelem, t.typbasetype, (SELECT p.proname FROM pg_proc p WHERE p.oid = t.typsend),"
+      "       format_type(t.oid, NULL)"
       " FROM pg_type t WHERE t.oid = $1",
       side, {std::to_string(oid)});
   if (!row) return row.take_status();

@@ -43,7 +43,7 @@ std::string member_text(const nlohmann::json& object, const char* key) {
 }
 
 // The PostgreSQL type for a logical column type of a stream from another backend (SPEC 11.2).
-// Key columns need equality, which json lacks: they get jsonb and text instead.
+// Key and indexed columns need equality, which json lacks: they get jsonb and text instead.
 std::string pg_type_for(const std::string& logical, bool key_column, bool& encoded) {
   encoded = false;
   static const std::unordered_map<std::string, std::string> kTypes = {
@@ -388,7 +388,10 @@ detail);
     std::vector<std::string> comments;
     for (size_t i = 0; i < stream.columns.size(); ++i) {
       const Column& column = stream.columns[i];
+      // Key and indexed columns need equality and ordering, which json lacks.
       bool key_column = std::find(stream.key.begin(), stream.key.end(), column.name) != stream.key.end();
+      for (const Index& index : stream.indexes)
+        key_column = key_column || std::find(index.columns.begin(), index.columns.end(), column.name) != index.columns.end();
       bool encoded = false;
       std::string type = native && !column.source_type.empty() ? column.source_type
                                                                : pg_type_for(column.type, key_column, encoded);
