@@ -1,5 +1,6 @@
 #include "backends/postgres_client.h"
 
+#include "backends/sqlite_client.h"
 #include "format/uri.h"
 
 namespace decant {
@@ -35,17 +36,8 @@ Result<PgConn> pg_connect(const std::string& uri, Side side) {
   return conn;
 }
 
-std::string pg_quote_ident(std::string_view identifier) {
-  std::string quoted;
-  quoted.reserve(identifier.size() + 2);
-  quoted += '"';
-  for (char c : identifier) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
-}
+// SQL's identifier quoting, the same in both dialects.
+std::string pg_quote_ident(std::string_view identifier) { return sqlite_quote(identifier); }
 
 std::string pg_quote_literal(std::string_view text) {
   std::string quoted;

@@ -263,10 +263,7 @@ class PostgresSink final : public Sink {
     if (stream.columns.empty()) return Status::target("the stream has no columns; a PostgreSQL table needs at least one");
     locate(target);
     if (options_.drop) DECANT_TRY(drop_table(target));
-    Result<PgResult> existing = pg_query(conn_.get(),
-        "SELECT a.attname, a.atttypid, col_description(a.attrelid, a.attnum) FROM pg_attribute a"
-        " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
-        Side::kTarget, {target.qualified});
+    Result<PgResult> existing = loadable_columns(target.qualified);
     if (!existing) return existing.take_status();
     if (PQntuples(existing->get()) == 0) {
       Result<bool> is_table = table_exists(target.qualified);
@@ -274,10 +271,7 @@ class PostgresSink final : public Sink {
       if (*is_table) return Status::target("the existing table has no columns the stream could fill");
       DECANT_TRY(create_table(target));
       target.created = true;
-      existing = pg_query(conn_.get(),
-          "SELECT a.attname, a.atttypid, col_description(a.attrelid, a.attnum) FROM pg_attribute a"
-          " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
-          Side::kTarget, {target.qualified});
+      existing = loadable_columns(target.qualified);
       if (!existing) return existing.take_status();
     } else if (options_.truncate) {
       DECANT_TRY(exec("TRUNCATE " + target.qualified));
@@ -336,6 +330,15 @@ class PostgresSink final : public Sink {
     options_.note(target.frame + ": --drop also dropped what depended on it: " +
 detail);
     return Status::ok();
+  }
+
+  // Name, type and comment of each column of `qualified` that COPY can fill; none when there is
+  // no such table.
+  Result<PgResult> loadable_columns(const std::string& qualified) {
+    return pg_query(conn_.get(),
+        "SELECT a.attname, a.atttypid, col_description(a.attrelid, a.attnum) FROM pg_attribute a"
+        " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
+        Side::kTarget, {qualified});
   }
 
   Result<bool> table_exists(const std::string& qualified) {
