@@ -10,7 +10,10 @@
 
 #include "backends/postgres_client.h"
 #include "backends/postgres_types.h"
+#include "export/source.h"
+#include "format/digest.h"
 #include "format/uri.h"
+#include "format/value_codec.h"
 #include "import/sink.h"
 
 namespace decant {
@@ -63,6 +66,17 @@ std::string pg_type_for(const std::string& logical, bool key_column, bool& encod
   return key_column ? "text" : "json";
 }
 
+// --staged: a staging table loaded and waiting for its promotion.
+struct StagedTable {
+  std::string stream;
+  std::string schema, table, final_table;   // table: the staging table's name
+  std::string staged_qualified, final_qualified;
+  std::vector<std::string> columns;         // the stream's, in its order
+  int64_t records = 0;
+  Digest written;
+  nlohmann::json sequences;
+};
+
 // One stream being loaded.
 struct Target {
   StreamInfo info;
@@ -70,6 +84,11 @@ struct Target {
   std::string schema, table, qualified;
   bool created = false;           // this import created the table
   bool same_location = false;     // a PostgreSQL stream going to the table it came from
+  bool verbatim_indexes = false;  // the source's index definitions fit this table
+  std::string index_table;        // --staged: the table as those definitions name it, "schema.table"
+  // --staged: the table the staging table replaces when promoted.
+  std::string final_table, final_qualified;
+  Digest written;                 // --staged: of the records as written, over the stream's columns
   std::vector<PgTargetColumn> columns;  // in stream column order
   std::unordered_map<std::string, size_t> column_of;
   std::vector<std::string> key;   // conflict target
@@ -84,11 +103,18 @@ struct Target {
 class PostgresSink final : public Sink {
  public:
   static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
+    bool staged = options.settings.is_object() && options.settings.value("staged", false);
+    if (staged && (options.drop || options.truncate))
+      return Status::usage("postgres: --staged replaces whole tables; --drop and --truncate do not apply");
+    if (staged && options.conflict != ConflictPolicy::kError)
+      return Status::usage("postgres: --staged loads into empty tables; --conflict must be error");
     Result<PgConn> conn = pg_connect(uri, Side::kTarget);
     if (!conn) return conn.take_status();
     // Types named without a schema (vector, halfvec) are found where extensions usually live.
     DECANT_TRY(pg_exec(conn->get(), "SET search_path = pg_catalog, public", Side::kTarget));
-    return std::unique_ptr<Sink>(new PostgresSink(std::move(conn.value()), uri, options));
+    auto sink = std::unique_ptr<PostgresSink>(new PostgresSink(std::move(conn.value()), uri, options));
+    sink->staged_ = staged;
+    return std::unique_ptr<Sink>(std::move(sink));
   }
 
   ~PostgresSink() override {
@@ -155,6 +181,12 @@ class PostgresSink final : public Sink {
       }
     }
     buffer_ += '\n';
+    if (staged_) {
+      normalised_.clear_keep_capacity();
+      for (size_t i = 0; i < target.columns.size(); ++i)
+        normalised_.add(target.columns[i].name) = target.slots[i] ? *target.slots[i] : Value();
+      add_to_digest(normalised_, target.written);
+    }
     ++target.loaded_rows;
     ++batch_rows_;
     batch_bytes_ += static_cast<int64_t>(buffer_.size()) - static_cast<int64_t>(last_size_);
@@ -178,6 +210,12 @@ class PostgresSink final : public Sink {
     if (!finished) return std::move(finished).context(target.frame);
     if (options_.dry_run)
       options_.note("dry run: would load " + std::to_string(target.records) + " records into " + target.qualified);
+    if (staged_) {
+      StagedTable staged{target.info.name, target.schema, target.table, target.final_table, target.qualified, target.final_qualified,
+                         {}, target.records, target.written, option_array(target.info.options, "sequences")};
+      for (const PgTargetColumn& column : target.columns) staged.columns.push_back(column.name);
+      staged_tables_.push_back(std::move(staged));
+    }
     targets_.erase(found);
     // One connection has one transaction, so streams that interleave share it: stream mode
     // commits once no stream is open.
@@ -188,9 +226,13 @@ class PostgresSink final : public Sink {
   Status commit() override {
     if (!targets_.empty())
       return Status::internal(table_frame(targets_.begin()->first) + ": commit before the stream ended");
+    if (staged_ && !options_.dry_run) return promote_staged();
     DECANT_TRY(ensure_transaction());
     DECANT_TRY(create_foreign_keys());
     if (options_.dry_run) {
+      for (const StagedTable& t : staged_tables_)
+        options_.note("dry run: would promote " + t.staged_qualified + " to " + t.final_qualified +
+                      " after checking its count and digest");
       rollback();
       committed_ = true;
       return Status::ok();
@@ -214,6 +256,12 @@ class PostgresSink final : public Sink {
       PQclear(PQexec(conn_.get(), "ROLLBACK"));
       in_transaction_ = false;
     }
+    // Staging tables that stream or batch transactions committed before the failure: nothing
+    // was promoted, so they go.
+    if (staged_ && !committed_)
+      for (const std::string& table : staging_names_)
+        PQclear(PQexec(conn_.get(), ("DROP TABLE IF EXISTS " + table).c_str()));
+    staging_names_.clear();
   }
 
  private:
@@ -238,6 +286,10 @@ class PostgresSink final : public Sink {
 
   Status exec(const std::string& sql) { return pg_exec(conn_.get(), sql, Side::kTarget); }
 
+  static const std::string& final_name(const Target& target) {
+    return target.final_qualified.empty() ? target.qualified : target.final_qualified;
+  }
+
   // The stream name's schema and table: a PostgreSQL stream keeps its own while it has the name
   // it was exported under; otherwise "schema.table" splits at the first dot, and a name without
   // one goes to schema public.
@@ -248,6 +300,7 @@ class PostgresSink final : public Sink {
       target.schema = schema;
       target.table = table;
       target.same_location = true;
+      target.verbatim_indexes = true;
     } else if (size_t dot = s.name.find('.'); dot != std::string::npos && dot > 0 && dot + 1 < s.name.size()) {
       target.schema = s.name.substr(0, dot);
       target.table = s.name.substr(dot + 1);
@@ -262,6 +315,7 @@ class PostgresSink final : public Sink {
     const StreamInfo& stream = target.info;
     if (stream.columns.empty()) return Status::target("the stream has no columns; a PostgreSQL table needs at least one");
     locate(target);
+    if (staged_) DECANT_TRY(stage(target));
     if (options_.drop) DECANT_TRY(drop_table(target));
     Result<PgResult> existing = loadable_columns(target.qualified);
     if (!existing) return existing.take_status();
@@ -329,6 +383,168 @@ class PostgresSink final : public Sink {
     DECANT_TRY(exec("ROLLBACK TO SAVEPOINT decant_drop; DROP TABLE " + target.qualified + " CASCADE"));
     options_.note(target.frame + ": --drop also dropped what depended on it: " +
 detail);
+    return Status::ok();
+  }
+
+  static std::string replaced_name(const std::string& table) { return "_decant_replaced_" + table; }
+
+  // --staged: the stream loads into a staging table beside its final one, a copy of the
+  // existing table's definition (LIKE ... INCLUDING ALL) or one made from the stream.
+  Status stage(Target& target) {
+    std::string staging = "_decant_staged_" + target.table;
+    if (replaced_name(target.table).size() > 63)
+      return Status::usage("--staged: the name \"" + target.table + "\" is too long for its staging and kept names");
+    std::string replaced = pg_qualified(target.schema, replaced_name(target.table));
+    Result<bool> left = table_exists(replaced);
+    if (!left) return left.take_status();
+    if (*left)
+      return Status::target(replaced + ", kept by an earlier staged import, is still there; drop it first (DROP TABLE " +
+                            replaced + ")");
+    target.final_table = target.table;
+    target.final_qualified = target.qualified;
+    target.table = staging;
+    target.qualified = pg_qualified(target.schema, staging);
+    if (target.verbatim_indexes) {
+      // The definitions name the final table, as PostgreSQL prints it; they are pointed at
+      // the staging table instead.
+      Result<PgResult> printed = pg_query(conn_.get(), "SELECT format('%I.%I', $1::text, $2::text)", Side::kTarget,
+                                          {target.schema, target.final_table});
+      if (!printed) return printed.take_status();
+      target.index_table = pg_cell(printed->get(), 0, 0);
+    }
+    DECANT_TRY(exec("DROP TABLE IF EXISTS " + target.qualified));
+    staging_names_.push_back(target.qualified);
+    Result<bool> live = table_exists(target.final_qualified);
+    if (!live) return live.take_status();
+    if (*live) {
+      if (options_.dry_run)
+        options_.note("dry run: would stage " + target.final_qualified + " in " + target.qualified + " and replace it");
+      return exec("CREATE TABLE " + target.qualified + " (LIKE " + target.final_qualified + " INCLUDING ALL)");
+    }
+    return Status::ok();
+  }
+
+  static void add_to_digest(const Record& record, Digest& digest) {
+    thread_local std::string canonical;
+    canonical.clear();
+    encode_record(record, canonical);
+    digest.add(hash_record_bytes(canonical));
+  }
+
+  // Reads a staging table back, as an export would, and compares its records (over the
+  // stream's columns) with those written to it.
+  Status verify_staged(const StagedTable& t) {
+    SourceOptions settings;
+    settings.settings = {{"table", nlohmann::json::array({t.schema + "." + t.table})}};
+    const SourceBackend* backend = builtin_sources().find(uri_);
+    if (!backend) return Status::internal("no PostgreSQL source");
+    Result<std::unique_ptr<Source>> source = backend->open(uri_, settings);
+    if (!source) return Status::target(source.status().message());
+    Result<std::vector<StreamInfo>> streams = (*source)->streams();
+    if (!streams || streams->size() != 1)
+      return Status::target("cannot read back " + t.staged_qualified + (streams ? "" : ": " + streams.status().message()));
+    Digest digest;
+    int64_t count = 0;
+    Record normalised;
+    Status read = (*source)->read(streams->front(), [&](const Record& record) -> Status {
+      normalised.clear_keep_capacity();
+      for (const std::string& column : t.columns) {
+        const Value* value = record.find(column);
+        normalised.add(column) = value ? *value : Value();
+      }
+      add_to_digest(normalised, digest);
+      ++count;
+      return Status::ok();
+    });
+    if (!read) return Status::target(read.message());
+    if (count != t.records || !(digest == t.written))
+      return Status::target(t.staged_qualified + " holds " + std::to_string(count) + " records with digest " + digest.hex() +
+                            ", but " + std::to_string(t.records) + " with digest " + t.written.hex() +
+                            " were written; nothing was promoted");
+    return Status::ok();
+  }
+
+  // --staged, after every stream has loaded: each staging table checked against what was
+  // written, then all promoted in one transaction, the tables they replace kept under
+  // _decant_replaced_NAME.
+  Status promote_staged() {
+    DECANT_TRY(commit_transaction());
+    for (const StagedTable& t : staged_tables_) {
+      Status verified = verify_staged(t);
+      if (!verified) return std::move(verified).context(table_frame(t.stream));
+    }
+    DECANT_TRY(ensure_transaction());
+    // A table outside the import that references a replaced table would follow it to its
+    // kept name: refused, as the promoted table would lose those references.
+    std::vector<std::string> replaced_oids;
+    for (const StagedTable& t : staged_tables_) {
+      Result<PgResult> oid = pg_query(conn_.get(), "SELECT to_regclass($1)::oid", Side::kTarget, {t.final_qualified});
+      if (!oid) return oid.take_status();
+      if (!pg_is_null(oid->get(), 0, 0)) replaced_oids.emplace_back(pg_cell(oid->get(), 0, 0));
+    }
+    for (const StagedTable& t : staged_tables_) {
+      Result<PgResult> refs = pg_query(conn_.get(),
+          "SELECT k.conname, k.conrelid::regclass::text, k.conrelid::oid FROM pg_constraint k"
+          " WHERE k.contype = 'f' AND k.confrelid = to_regclass($1) AND k.conrelid <> k.confrelid",
+          Side::kTarget, {t.final_qualified});
+      if (!refs) return refs.take_status();
+      for (int row = 0; row < PQntuples(refs->get()); ++row) {
+        std::string from(pg_cell(refs->get(), row, 2));
+        if (std::find(replaced_oids.begin(), replaced_oids.end(), from) == replaced_oids.end())
+          return Status::target(table_frame(t.stream) + ": foreign key \"" + std::string(pg_cell(refs->get(), row, 0)) +
+                                "\" of " + std::string(pg_cell(refs->get(), row, 1)) +
+                                ", which this import does not replace, references it; nothing was promoted");
+      }
+    }
+    // The foreign keys of a replaced table go to the table that replaces it. They are read
+    // before the renames, so the tables they reference by name are then the promoted ones.
+    for (const StagedTable& t : staged_tables_) {
+      Result<PgResult> keys = pg_query(conn_.get(),
+          "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'f'"
+          " ORDER BY conname",
+          Side::kTarget, {t.final_qualified});
+      if (!keys) return keys.take_status();
+      for (int row = 0; row < PQntuples(keys->get()); ++row)
+        foreign_keys_.push_back("ALTER TABLE " + t.final_qualified + " ADD CONSTRAINT " +
+                                pg_quote_ident(pg_cell(keys->get(), row, 0)) + " " + std::string(pg_cell(keys->get(), row, 1)));
+    }
+    // What undoes the promotion, printed for the user: the kept tables back in their places.
+    std::string undo_sequences, undo_drops, undo_renames;
+    for (const StagedTable& t : staged_tables_) {
+      Result<bool> live = table_exists(t.final_qualified);
+      if (!live) return live.take_status();
+      std::string replaced = pg_qualified(t.schema, replaced_name(t.final_table));
+      if (*live) {
+        DECANT_TRY(exec("ALTER TABLE " + t.final_qualified + " RENAME TO " + pg_quote_ident(replaced_name(t.final_table))));
+        // Sequences the replaced table owns and the staged copy's defaults use move with them.
+        Result<PgResult> owned = pg_query(conn_.get(),
+            "SELECT format('%I.%I', n.nspname, s.relname), a.attname FROM pg_depend d"
+            " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace n ON n.oid = s.relnamespace"
+            " JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+            " WHERE d.classid = 'pg_class'::regclass AND d.refobjid = to_regclass($1) AND d.deptype = 'a'",
+            Side::kTarget, {replaced});
+        if (!owned) return owned.take_status();
+        for (int row = 0; row < PQntuples(owned->get()); ++row) {
+          std::string column(pg_cell(owned->get(), row, 1));
+          if (std::find(t.columns.begin(), t.columns.end(), column) == t.columns.end()) continue;
+          std::string sequence(pg_cell(owned->get(), row, 0));
+          DECANT_TRY(exec("ALTER SEQUENCE " + sequence + " OWNED BY " + t.staged_qualified + "." + pg_quote_ident(column)));
+          undo_sequences += " ALTER SEQUENCE " + sequence + " OWNED BY " + replaced + "." + pg_quote_ident(column) + ";";
+        }
+        undo_renames += " ALTER TABLE " + replaced + " RENAME TO " + pg_quote_ident(t.final_table) + ";";
+      }
+      undo_drops += (undo_drops.empty() ? "" : ", ") + t.final_qualified;
+      DECANT_TRY(exec("ALTER TABLE " + t.staged_qualified + " RENAME TO " + pg_quote_ident(t.final_table)));
+      DECANT_TRY(set_sequences(t.final_qualified, t.sequences));
+      options_.note("promoted " + t.final_qualified + " (" + std::to_string(t.records) + " records, count and digest checked)" +
+                    (*live ? "; the table it replaced is kept as " + replaced + " until dropped" : ""));
+    }
+    DECANT_TRY(create_foreign_keys());
+    DECANT_TRY(commit_transaction());
+    committed_ = true;
+    if (!undo_drops.empty())
+      options_.note("to undo this import, run: BEGIN;" + undo_sequences + " DROP TABLE " + undo_drops + ";" + undo_renames +
+                    " COMMIT;");
     return Status::ok();
   }
 
@@ -568,7 +784,10 @@ detail);
           std::string sql = "ALTER TABLE " + target.qualified + " ADD CONSTRAINT " + pg_quote_ident(name) + " " +
                             member_text(constraint, "definition");
           if (type == "foreign key") {
-            if (target.same_location) foreign_keys_.push_back(sql);
+            // In the table's final name: a staged table has it by the time foreign keys are added.
+            if (target.same_location)
+              foreign_keys_.push_back("ALTER TABLE " + final_name(target) + " ADD CONSTRAINT " + pg_quote_ident(name) +
+                                      " " + member_text(constraint, "definition"));
             else options_.note(target.frame + ": foreign key \"" + name + "\" not created, the table has another name than in the source");
             continue;
           }
@@ -584,8 +803,14 @@ detail);
         const Index& index = stream.indexes[i];
         if (std::find(constraint_names.begin(), constraint_names.end(), index.name) != constraint_names.end()) continue;
         std::string sql;
-        if (native && target.same_location && !index.definition.empty()) {
+        if (native && target.verbatim_indexes && !index.definition.empty()) {
           sql = index.definition;
+          if (!target.index_table.empty()) {
+            std::string from = " ON " + target.index_table + " ";
+            size_t at = sql.find(from);
+            if (at == std::string::npos) return Status::target("index \"" + index.name + "\": unexpected definition " + sql);
+            sql.replace(at, from.size(), " ON " + target.qualified + " ");
+          }
         } else {
           // Without columns (expression or partial indexes) only the source's definition
           // describes the index, and it names another table.
@@ -601,15 +826,19 @@ detail);
         if (!created) return std::move(created).context("index \"" + index.name + "\"");
       }
     }
-    if (native)
-      for (const auto& sequence : option_array(stream.options, "sequences")) {
-        if (!sequence.is_object()) continue;
-        Result<PgResult> set = pg_query(conn_.get(),
-            "SELECT setval(pg_get_serial_sequence($1, $2), $3::bigint, $4::boolean)", Side::kTarget,
-            {target.qualified, member_text(sequence, "column"), member_text(sequence, "last_value"),
-             sequence.value("is_called", false) ? "true" : "false"});
-        if (!set) return set.take_status().context("sequence of column \"" + member_text(sequence, "column") + "\"");
-      }
+    return native ? set_sequences(target.qualified, option_array(stream.options, "sequences")) : Status::ok();
+  }
+
+  // Each sequence a column of `qualified` owns, set to where the source's was.
+  Status set_sequences(const std::string& qualified, const nlohmann::json& sequences) {
+    for (const auto& sequence : sequences) {
+      if (!sequence.is_object()) continue;
+      Result<PgResult> set = pg_query(conn_.get(),
+          "SELECT setval(pg_get_serial_sequence($1, $2), $3::bigint, $4::boolean)", Side::kTarget,
+          {qualified, member_text(sequence, "column"), member_text(sequence, "last_value"),
+           sequence.value("is_called", false) ? "true" : "false"});
+      if (!set) return set.take_status().context("sequence of column \"" + member_text(sequence, "column") + "\"");
+    }
     return Status::ok();
   }
 
@@ -634,6 +863,10 @@ detail);
   Target* copying_ = nullptr;  // the stream whose COPY is open
   std::unordered_map<std::string, Target> targets_;
   std::vector<std::string> foreign_keys_;
+  bool staged_ = false;                      // --staged
+  std::vector<StagedTable> staged_tables_;   // loaded, not yet promoted
+  std::vector<std::string> staging_names_;   // every staging table this import made
+  Record normalised_;                        // --staged: scratch for digests
 };
 
 }  // namespace
@@ -649,7 +882,9 @@ void register_postgres_sink(SinkRegistry& registry) {
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
                             ConflictPolicy::kMerge},
       .dry_run = true,
-      .options = {},
+      .options = {{"staged", BackendOption::Type::kFlag,
+                   "Load into staging tables, check their counts and digests, then swap them in by renaming, all in one "
+                   "transaction; the tables they replace are kept as _decant_replaced_NAME"}},
       .open = PostgresSink::open,
   });
 }

@@ -93,6 +93,9 @@ TEST(PostgresRoundTrip, ParallelExportEqualsSequentialExport) {
   // Streams interleave in the parallel archive, which the reader must take as well.
   CommandResult verify = run_ok("verify " + quote(dir.path("three.ndjson")));
   EXPECT_EQ(verify.exit_code, 0);
+  Pg target("parallel_dst");
+  run_ok("import " + quote(target.uri()) + " -q --conflict merge -i " + quote(dir.path("three.ndjson")));
+  EXPECT_EQ(table_contents(source), table_contents(target));
 }
 
 TEST(PostgresRoundTrip, ChinookSqliteToPostgresToSqliteIsEqual) {
@@ -182,6 +185,71 @@ TEST(PostgresRoundTrip, ConflictPolicies) {
   reset();
   run_ok("import " + quote(target.uri()) + " -q --drop -i " + quote(archive));
   EXPECT_EQ(target.query("SELECT * FROM t ORDER BY id"), "1|new 1\n2|new 2\n3|new 3\n");
+}
+
+TEST(PostgresRoundTrip, StagedImportPromotesVerifiedTablesAndKeepsTheOldOnes) {
+  Pg source("staged_src"), target("staged_dst");
+  source.exec("CREATE TABLE parent (id serial PRIMARY KEY, v numeric);"
+              "CREATE TABLE child (id int PRIMARY KEY, parent int REFERENCES parent (id));"
+              "INSERT INTO parent (v) SELECT i * 1.5 FROM generate_series(1, 100) i;"
+              "INSERT INTO child SELECT i, i FROM generate_series(1, 100) i;");
+  target.exec("CREATE TABLE parent (id serial PRIMARY KEY, v numeric);"
+              "CREATE TABLE child (id int PRIMARY KEY, parent int REFERENCES parent (id));"
+              "INSERT INTO parent (v) VALUES (-1), (-2); INSERT INTO child VALUES (1, 2);");
+  TempDir dir;
+  std::string archive = dir.path("a.ndjson");
+  run_ok("export " + quote(source.uri()) + " -q -o " + quote(archive));
+  std::string before = table_contents(target);
+
+  CommandResult dry = run_ok("import " + quote(target.uri()) + " --staged --dry-run -i " + quote(archive));
+  EXPECT_NE(dry.err.find("would stage \"public\".\"parent\""), std::string::npos) << dry.err;
+  EXPECT_NE(dry.err.find("would promote"), std::string::npos) << dry.err;
+  EXPECT_EQ(table_contents(target), before);
+
+  CommandResult staged = run_ok("import " + quote(target.uri()) + " --staged -i " + quote(archive));
+  EXPECT_NE(staged.err.find("count and digest checked"), std::string::npos) << staged.err;
+  expect_diff_equal(archive, target.uri(), "--exclude 'public._decant_*'");
+  EXPECT_EQ(target.query("SELECT v FROM _decant_replaced_parent ORDER BY id"), "-1\n-2\n");
+  EXPECT_EQ(target.query("SELECT nextval('parent_id_seq')"), "101\n");  // the sequence came along
+  EXPECT_EQ(target.query("SELECT confrelid::regclass FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype = 'f'"),
+            "parent\n");
+  // A second staged import refuses to overwrite what the first one kept.
+  CommandResult again = decant("import " + quote(target.uri()) + " --staged -q -i " + quote(archive));
+  EXPECT_EQ(again.exit_code, 4);
+  EXPECT_NE(again.err.find("kept by an earlier staged import"), std::string::npos) << again.err;
+
+  // Rolling back with the statements the import printed.
+  size_t undo = staged.err.find("to undo this import, run: ");
+  ASSERT_NE(undo, std::string::npos) << staged.err;
+  std::string script = staged.err.substr(undo + 26, staged.err.find('\n', undo) - undo - 26);
+  EXPECT_NE(script.find("OWNED BY \"public\".\"_decant_replaced_parent\".\"id\""), std::string::npos) << script;
+  target.exec(script);
+  EXPECT_EQ(table_contents(target), before);
+  target.exec("INSERT INTO parent (v) VALUES (0); DROP TABLE child, parent;");  // the restored defaults work, nothing is left
+  EXPECT_EQ(target.query("SELECT count(*) FROM pg_class WHERE relname LIKE '\\_decant%'"), "0\n");
+}
+
+TEST(PostgresRoundTrip, StagedImportThatFailsVerificationPromotesNothing) {
+  Pg source("staged_bad_src"), target("staged_bad_dst");
+  source.exec("CREATE TABLE t (id int PRIMARY KEY, v numeric); INSERT INTO t VALUES (1, 1.5), (2, 2);"
+              "CREATE TABLE u (id int PRIMARY KEY); INSERT INTO u VALUES (1);");
+  // The live table rounds: what it would hold is not what the archive has.
+  target.exec("CREATE TABLE t (id int PRIMARY KEY, v numeric(10,0)); INSERT INTO t VALUES (7, 7);"
+              "CREATE TABLE u (id int PRIMARY KEY); CREATE TABLE outside (u int REFERENCES u (id));");
+  TempDir dir;
+  std::string archive = dir.path("a.ndjson");
+  run_ok("export " + quote(source.uri()) + " -q --table t -o " + quote(archive));
+  std::string before = table_contents(target);
+  CommandResult r = decant("import " + quote(target.uri()) + " --staged --txn stream -q -i " + quote(archive));
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("nothing was promoted"), std::string::npos) << r.err;
+  EXPECT_EQ(table_contents(target), before);  // live table untouched, staging table gone
+  // A table another table outside the archive references cannot be swapped.
+  run_ok("export " + quote(source.uri()) + " -q --table u -o " + quote(dir.path("u.ndjson")));
+  CommandResult referenced = decant("import " + quote(target.uri()) + " --staged -q -i " + quote(dir.path("u.ndjson")));
+  EXPECT_EQ(referenced.exit_code, 4);
+  EXPECT_NE(referenced.err.find("foreign key \"outside_u_fkey\" of outside"), std::string::npos) << referenced.err;
+  EXPECT_EQ(table_contents(target), before);
 }
 
 TEST(PostgresRoundTrip, HostileIdentifiersRoundTrip) {
