@@ -24,6 +24,7 @@ packages=(
   libzstd-dev
   libxxhash-dev
   libsqlite3-dev
+  libpq-dev            # the PostgreSQL backend's client library
   libhiredis-dev       # the Redis backend (hiredis 0.14)
   libcli11-dev
   libgtest-dev
@@ -37,6 +38,8 @@ packages=(
 test_packages=(
   redis-server         # tools/servers/redis.sh: a throwaway server for the Redis tests
   redis-tools          # redis-cli: readiness checks and the bench baseline
+  postgresql-15        # tools/servers/postgres.sh: a throwaway PostgreSQL 15 for its tests
+  postgresql-client-15 # psql and pg_dump: fixtures and direct comparisons in the PostgreSQL tests
   python3-venv         # tools/setup-python.sh: virtual environments for PyPI test tools
 )
 $for_tests && packages+=("${test_packages[@]}")

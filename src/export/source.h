@@ -27,6 +27,16 @@ class Source {
   // Calls `emit` for every record of `stream`; stops at and returns the first error it gets
   // back from `emit`. Memory stays bounded: records are produced one at a time.
   virtual Status read(const StreamInfo& stream, const RecordFn& emit) = 0;
+
+  // Parallel reads (export with a backend's --jobs): how many streams this source can read at
+  // once, each on its own thread, all from the snapshot that streams() described. With 1 the
+  // export driver reads streams one after another from this thread.
+  virtual int parallel_reads() const { return 1; }
+  // A reader for one more thread that sees the same snapshot; its read() takes the streams
+  // this source's streams() returned. Called only when parallel_reads() > 1, after streams().
+  virtual Result<std::unique_ptr<Source>> open_worker() {
+    return Status::internal("this source reads one stream at a time");
+  }
 };
 
 struct SourceOptions {
@@ -57,6 +67,7 @@ class SourceRegistry {
 
 // Explicit registration: one call per backend, in one place.
 void register_sqlite_source(SourceRegistry& registry);
+void register_postgres_source(SourceRegistry& registry);
 void register_redis_source(SourceRegistry& registry);
 SourceRegistry& builtin_sources();
 
