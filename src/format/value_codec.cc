@@ -463,7 +463,9 @@ Status canonical_json(simdjson::ondemand::value v, std::string& out, int level) 
       return Status::ok();
     }
     case json_type::null: {
-      if (!v.is_null()) return bad("malformed null in $json");
+      // is_null() is a simdjson_result: converting it to bool throws on "nul", "nulx", ...
+      bool is_null = false;
+      if (v.is_null().get(is_null) || !is_null) return bad("malformed null in $json");
       out += "null";
       return Status::ok();
     }
@@ -780,9 +782,12 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int level) {
   json_type type;
   if (auto err = json.type().get(type)) return json_error(err, "a value");
   switch (type) {
-    case json_type::null:
-      if (!json.is_null()) return bad("malformed null");
+    case json_type::null: {
+      // is_null() is a simdjson_result: converting it to bool throws on "nul", "nulx", ...
+      bool is_null = false;
+      if (json.is_null().get(is_null) || !is_null) return bad("malformed null");
       return Status::ok();
+    }
     case json_type::boolean:
       out.kind = Kind::kBool;
       if (auto err = json.get_bool().get(out.boolean)) return json_error(err, "a boolean");
