@@ -66,9 +66,11 @@ struct SelectionFlags {
   std::vector<std::string> only, exclude, renames;
 
   void add_to(CLI::App* cmd) {
-    cmd->add_option("--only", only, "Take only streams matching this glob (repeatable)");
-    cmd->add_option("--exclude", exclude, "Leave out streams matching this glob (repeatable)");
-    cmd->add_option("--rename-stream", renames, "Rename a stream, FROM=TO (repeatable)");
+    // One value per flag: CLI11 would otherwise split "[a,b]" into a list, mangling globs and
+    // names with brackets, and let "--only A sqlite:x" take the URI as a second glob.
+    cmd->add_option("--only", only, "Take only streams matching this glob (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--exclude", exclude, "Leave out streams matching this glob (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--rename-stream", renames, "Rename a stream, FROM=TO (repeatable)")->allow_extra_args(false);
   }
   Result<StreamSelection> build() const {
     StreamSelection s;
