@@ -14,6 +14,47 @@ namespace {
 
 std::string table_frame(const std::string& table) { return "table \"" + table + "\""; }
 
+// What the archive's own DDL (create_sql, index definitions) may do: an archive is untrusted,
+// and sqlite3_exec runs every statement of a text, so "CREATE TABLE t(x); DROP TABLE other" or
+// an ATTACH would otherwise run in the target. SQLite's authorizer sees each action while the
+// statements are prepared; everything but creating this one table or an index on it is denied.
+struct DdlGuard {
+  std::string table;
+  std::string denied;  // the first action refused, for the message
+
+  static int authorize(void* self, int action, const char* a, const char* b, const char* database, const char*) {
+    auto* guard = static_cast<DdlGuard*>(self);
+    auto is = [](const char* text, const std::string& name) { return text && sqlite3_stricmp(text, name.c_str()) == 0; };
+    bool main = database && std::string_view(database) == "main";
+    bool allowed = false;
+    switch (action) {
+      case SQLITE_CREATE_TABLE: allowed = main && is(a, guard->table); break;
+      case SQLITE_CREATE_INDEX: allowed = main && is(b, guard->table); break;
+      // Bookkeeping SQLite does for CREATE itself, and reading the table an index is built on.
+      case SQLITE_INSERT:
+      case SQLITE_UPDATE: allowed = main && is(a, "sqlite_master"); break;
+      case SQLITE_READ: allowed = main && (is(a, "sqlite_master") || is(a, guard->table)); break;
+      case SQLITE_REINDEX: allowed = main; break;
+      case SQLITE_FUNCTION: allowed = true; break;  // index expressions; only deterministic ones pass
+      default: break;
+    }
+    if (!allowed && guard->denied.empty())
+      guard->denied = "action " + std::to_string(action) + (a ? std::string(" on \"") + a + "\"" : std::string());
+    return allowed ? SQLITE_OK : SQLITE_DENY;
+  }
+};
+
+// Runs DDL that came from the archive, refusing anything beyond creating `table` or its indexes.
+Status exec_archive_ddl(sqlite3* db, const std::string& sql, const std::string& table, const std::string& what) {
+  DdlGuard guard{table, ""};
+  sqlite3_set_authorizer(db, &DdlGuard::authorize, &guard);
+  Status status = sqlite_exec(db, sql, Side::kTarget);
+  sqlite3_set_authorizer(db, nullptr, nullptr);
+  if (status || guard.denied.empty()) return status;
+  return Status::target("refusing the archive's " + what + " for " + table_frame(table) +
+                        ": it does more than create that table and its indexes (" + guard.denied + ")");
+}
+
 // The declared type for a logical type from a non-SQLite source. The affinity it gives must not
 // rewrite values: decimals stay TEXT because NUMERIC affinity would turn "1.50" into 1.5.
 const char* declared_type(const std::string& logical) {
@@ -297,7 +338,12 @@ class SqliteSink final : public Sink {
 
     Result<std::vector<std::string>> existing = existing_columns(stream.name);
     if (!existing) return existing.take_status();
-    if (existing->empty()) return sqlite_exec(db_.get(), create_table_sql(stream), Side::kTarget);
+    if (existing->empty()) {
+      std::string create_sql = option(stream, "create_sql", std::string());
+      if (same_sqlite_table(stream) && !create_sql.empty())
+        return exec_archive_ddl(db_.get(), create_sql, stream.name, "create_sql");
+      return sqlite_exec(db_.get(), create_table_sql(stream), Side::kTarget);
+    }
 
     for (const Column& column : stream.columns) {
       bool present = false;
@@ -322,9 +368,8 @@ class SqliteSink final : public Sink {
     return columns;
   }
 
+  // The CREATE TABLE decant writes itself, with every identifier quoted.
   static std::string create_table_sql(const StreamInfo& stream) {
-    std::string create_sql = option(stream, "create_sql", std::string());
-    if (same_sqlite_table(stream) && !create_sql.empty()) return create_sql;
     bool sqlite_types = from_sqlite(stream);
 
     std::string sql = "CREATE TABLE " + sqlite_quote(stream.name) + " (";
@@ -437,7 +482,9 @@ class SqliteSink final : public Sink {
       Result<bool> exists = index_exists(name, stream.name);
       if (!exists) return exists.take_status();
       if (exists.value()) continue;  // loading into a table that already has it
-      Status created = sqlite_exec(db_.get(), sql, Side::kTarget);
+      Status created = verbatim && !index.definition.empty()
+                           ? exec_archive_ddl(db_.get(), sql, stream.name, "index definition")
+                           : sqlite_exec(db_.get(), sql, Side::kTarget);
       if (!created) return std::move(created).context("index \"" + name + "\"");
     }
     return Status::ok();
