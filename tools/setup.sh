@@ -27,6 +27,7 @@ packages=(
   libzstd-dev
   libxxhash-dev
   libsqlite3-dev
+  libhiredis-dev       # the Redis backend (hiredis 0.14)
   libcli11-dev
   libgtest-dev
   libgmock-dev

@@ -140,10 +140,16 @@ Status ArchiveWriter::finish() {
 
 namespace {
 constexpr size_t kReadChunk = 1 << 20;
+
+std::string_view trim_json_space(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
 }
 
 struct ArchiveReader::Parser {
   simdjson::ondemand::parser parser;
+  CanonicalProof proof;
 };
 
 ArchiveReader::~ArchiveReader() = default;
@@ -271,11 +277,21 @@ Result<ArchiveEvent> ArchiveReader::next() {
         stream_name_.assign(s);
         have_stream = true;
       } else if (key == "r") {
+        simdjson::ondemand::value value;
         simdjson::ondemand::object r;
-        if (auto err = field.value().get_object().get(r))
+        if (auto err = field.value().get(value)) return fail(std::string("corrupt record: ") + simdjson::error_message(err));
+        const char* start = value.raw_json_token().data();
+        if (auto err = value.get_object().get(r))
           return fail(std::string("corrupt record: \"r\" is not an object (") + simdjson::error_message(err) + ")");
-        Status decoded = decode_record(r, record_);
+        CanonicalProof& proof = parser_->proof;
+        proof.document = &doc;
+        proof.holds = true;
+        proof.length = 0;
+        Status decoded = decode_record(r, record_, &proof);
         if (!decoded) return fail("corrupt record: " + decoded.message());
+        // The record's text runs to the token after its closing brace.
+        auto end = doc.current_location();
+        raw_record_ = end.error() ? std::string_view() : trim_json_space(std::string_view(start, size_t(end.value_unsafe() - start)));
         have_record = true;
       }
     }
@@ -301,9 +317,15 @@ Status ArchiveReader::handle_record() {
     last_state_ = it->second.get();
   }
   if (last_state_->ended) return fail("record for stream \"" + stream_name_ + "\" after its end line");
-  canonical_.clear();
-  encode_record(record_, canonical_);
-  record_hash_ = hash_record_bytes(canonical_);
+  // Lines decant wrote are canonical already: then the bytes read are hashed as they are.
+  if (parser_->proof.holds && parser_->proof.length == raw_record_.size()) {
+    canonical_view_ = raw_record_;
+  } else {
+    canonical_.clear();
+    encode_record(record_, canonical_);
+    canonical_view_ = canonical_;
+  }
+  record_hash_ = hash_record_bytes(canonical_view_);
   last_state_->digest.add(record_hash_);
   ++last_state_->count;
   total_digest_.add(record_hash_);

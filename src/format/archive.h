@@ -91,7 +91,7 @@ class ArchiveReader {
   const StreamInfo& stream() const { return *current_stream_; }
   // Valid for kRecord: the decoded record and its canonical encoding.
   const Record& record() const { return record_; }
-  std::string_view canonical_record() const { return canonical_; }
+  std::string_view canonical_record() const { return canonical_view_; }
   Hash128 record_hash() const { return record_hash_; }
   // Valid for kEndStream.
   const StreamTotals& totals() const { return totals_; }
@@ -135,13 +135,15 @@ class ArchiveReader {
   uint64_t line_offset_ = 0;
   uint64_t consumed_ = 0;
 
-  struct Parser;  // simdjson's parser, kept out of this header
+  struct Parser;  // simdjson's parser and the canonical proof, kept out of this header
   std::unique_ptr<Parser> parser_;
   std::unordered_map<std::string, std::unique_ptr<StreamState>> streams_;
   StreamState* last_state_ = nullptr;
   const StreamInfo* current_stream_ = nullptr;
   Record record_;
-  std::string canonical_;
+  std::string canonical_;          // the re-encoded record, when its text was not canonical
+  std::string_view canonical_view_;  // canonical_, or the record's text in the line buffer
+  std::string_view raw_record_;    // the record's text as read
   std::string stream_name_;
   Hash128 record_hash_;
   StreamTotals totals_;

@@ -9,6 +9,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace decant {
 
 namespace {
@@ -19,6 +23,25 @@ constexpr int64_t kMaxExactInt = (int64_t{1} << 53) - 1;
 
 // Characters that the canonical form escapes: '"', '\\' and U+0000..U+001F.
 constexpr bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// The index of the first byte at or after `i` that the canonical form escapes, or `size`.
+// Most strings have none: 16 bytes are tested at once where SSE2 is available (all x86-64).
+size_t next_to_escape(const char* data, size_t i, size_t size) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i control_max = _mm_set1_epi8(0x1f);
+  for (; i + 16 <= size; i += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(chunk, control_max), chunk);  // chunk <= 0x1f
+    __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)), control);
+    if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special)))
+      return i + static_cast<size_t>(std::countr_zero(mask));
+  }
+#endif
+  while (i < size && !needs_escape(static_cast<unsigned char>(data[i]))) ++i;
+  return i;
+}
 
 void append_double_text(double d, std::string& out) {
   char buf[32];
@@ -473,9 +496,109 @@ Status canonical_json(simdjson::ondemand::value v, std::string& out, int level) 
   return bad("unexpected JSON type in $json");
 }
 
+// ---- canonical proofs (CanonicalProof) ----
+
+// Whether the body of a JSON string (between its quotes, as written) uses exactly the escapes
+// of the canonical form (5.2): the two-character escapes, and \u00XX in lowercase for the other
+// control characters only. simdjson has already rejected raw control characters.
+// The first backslash in [p, end), or end. Strings with many escapes are common (JSON held as
+// text), so this must be cheap for short distances too, which memchr is not.
+const char* next_backslash(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; end - p >= 16; p += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash))))
+      return p + std::countr_zero(mask);
+  }
+#endif
+  while (p < end && *p != '\\') ++p;
+  return p;
+}
+
+bool is_canonical_string_body(const char* begin, const char* end) {
+  for (const char* p = next_backslash(begin, end); p < end; p = next_backslash(p, end)) {
+    char c = p[1];
+    if (c == '"' || c == '\\' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+      p += 2;
+      continue;
+    }
+    // \u00XX: p[4] and p[5] are the hex digits.
+    if (c != 'u' || end - p < 6 || p[2] != '0' || p[3] != '0' || (p[4] != '0' && p[4] != '1')) return false;
+    int low = hex_digit(p[5]);
+    int code = (p[4] - '0') * 16 + low;
+    if (low < 0 || code == '\b' || code == '\t' || code == '\n' || code == '\f' || code == '\r') return false;
+    p += 6;
+  }
+  return true;
+}
+
+// A string token as raw_json_token() gives it: quotes included, maybe trailing whitespace.
+void prove_string(std::string_view token, CanonicalProof& proof) {
+  token = trim(token);
+  if (token.size() < 2 || !is_canonical_string_body(token.data() + 1, token.data() + token.size() - 1)) {
+    proof.holds = false;
+    return;
+  }
+  proof.length += token.size();
+}
+
+// A field name: key.raw() points just after its opening quote.
+void prove_key(simdjson::ondemand::raw_json_string key, CanonicalProof& proof) {
+  const char* begin = key.raw();
+  const char* end = begin;
+  // The closing quote is the first one not escaped by an odd number of backslashes.
+  for (;; ++end) {
+    while (*end != '"') ++end;  // simdjson has validated the line: the quote is there
+    size_t backslashes = 0;
+    while (end - backslashes > begin && end[-1 - static_cast<ptrdiff_t>(backslashes)] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) break;
+  }
+  if (!is_canonical_string_body(begin, end)) proof.holds = false;
+  proof.length += static_cast<size_t>(end - begin) + 3;  // the quotes and the colon
+}
+
+// A number token whose value has been decoded into `value`.
+void prove_number(std::string_view token, const Value& value, CanonicalProof& proof) {
+  token = trim(token);
+  char buffer[32];
+  char* end = buffer;
+  if (value.kind == Kind::kInt64 && value.integer >= -kMaxExactInt && value.integer <= kMaxExactInt)
+    end = std::to_chars(buffer, buffer + sizeof buffer, value.integer).ptr;
+  else if (value.kind == Kind::kFloat64 && std::isfinite(value.real) && value.real != std::trunc(value.real))
+    end = std::to_chars(buffer, buffer + sizeof buffer, value.real).ptr;
+  if (std::string_view(buffer, size_t(end - buffer)) != token) {
+    proof.holds = false;
+    return;
+  }
+  proof.length += token.size();
+}
+
+// A tag, decoded into `value`, whose text began at `start`: the decoder stops on the tag's
+// closing brace, so the document's current position marks its end.
+void prove_tag(const char* start, const Value& value, CanonicalProof& proof) {
+  auto location = proof.document->current_location();
+  if (location.error() || *location.value_unsafe() != '}') {
+    proof.holds = false;
+    return;
+  }
+  std::string_view text(start, size_t(location.value_unsafe() + 1 - start));
+  proof.scratch.clear();
+  encode_value(value, proof.scratch);
+  if (text != proof.scratch) {
+    proof.holds = false;
+    return;
+  }
+  proof.length += text.size();
+}
+
 // The members of a document object at nesting level `level`.
-Status decode_document(simdjson::ondemand::object obj, std::vector<Field>& fields, int level) {
+Status decode_document(simdjson::ondemand::object obj, std::vector<Field>& fields, int level,
+                       CanonicalProof* proof = nullptr) {
+  size_t members = 0;
   for (auto field : obj) {
+    if (proof) prove_key(field.key(), *proof);
+    ++members;
     std::string_view key;
     if (auto err = field.unescaped_key().get(key)) return json_error(err, "a document key");
     fields.emplace_back();
@@ -483,9 +606,10 @@ Status decode_document(simdjson::ondemand::object obj, std::vector<Field>& field
     simdjson::ondemand::value child;
     if (auto err = field.value().get(child)) return json_error(err, "a document value");
     // The context frame is built only on failure: this runs for every member of every line.
-    if (Status s = decode_value(child, fields.back().value, level + 1); !s)
+    if (Status s = decode_value(child, fields.back().value, level + 1, proof); !s)
       return std::move(s).context(fields.back().name);
   }
+  if (proof) proof->length += 2 + (members ? members - 1 : 0);  // braces and commas
   return Status::ok();
 }
 
@@ -613,7 +737,8 @@ Status decode_tag(std::string_view tag, simdjson::ondemand::value payload, Value
   return bad("unknown tag \"" + std::string(tag) + "\"");
 }
 
-Status decode_object(simdjson::ondemand::object obj, Value& out, int level) {
+// `start` is where the object's text begins, for a proof.
+Status decode_object(simdjson::ondemand::object obj, Value& out, int level, const char* start, CanonicalProof* proof) {
   // A tag is an object with exactly one member whose name starts with '$'. Only objects whose
   // first name starts with '$', or with an escape that may spell one ("\u0024"), need counting,
   // so plain documents are read in one pass.
@@ -644,12 +769,14 @@ Status decode_object(simdjson::ondemand::object obj, Value& out, int level) {
       std::string tag(key);
       simdjson::ondemand::value payload;
       if (auto err = field.value().get(payload)) return json_error(err, "a tag payload");
-      return decode_tag(tag, payload, out, level);
+      DECANT_TRY(decode_tag(tag, payload, out, level));
+      if (proof) prove_tag(start, out, *proof);
+      return Status::ok();
     }
     if (auto err = obj.reset().error()) return json_error(err, "an object");
   }
   out.kind = Kind::kDocument;
-  DECANT_TRY(decode_document(obj, out.fields, level));
+  DECANT_TRY(decode_document(obj, out.fields, level, proof));
   return check_unique_names(out.fields.data(), out.fields.data() + out.fields.size(), "document");
 }
 
@@ -659,28 +786,33 @@ constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 
 void encode_string(std::string_view text, std::string& out) {
   static const char kHex[] = "0123456789abcdef";
+  const char* data = text.data();
+  size_t size = text.size();
   out += '"';
-  size_t run = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (!needs_escape(c)) continue;
-    out.append(text.data() + run, i - run);
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = next_to_escape(data, 0, size); i < size; i = next_to_escape(data, i + 1, size)) {
+    out.append(data + run, i - run);
     run = i + 1;
+    unsigned char c = static_cast<unsigned char>(data[i]);
+    char escape[6] = {'\\', 0, '0', '0', 0, 0};  // a two-byte escape, or \u00XX
+    size_t length = 2;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"': escape[1] = '"'; break;
+      case '\\': escape[1] = '\\'; break;
+      case '\b': escape[1] = 'b'; break;
+      case '\f': escape[1] = 'f'; break;
+      case '\n': escape[1] = 'n'; break;
+      case '\r': escape[1] = 'r'; break;
+      case '\t': escape[1] = 't'; break;
       default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        escape[1] = 'u';
+        escape[4] = kHex[c >> 4];
+        escape[5] = kHex[c & 15];
+        length = 6;
     }
+    out.append(escape, length);
   }
-  out.append(text.data() + run, text.size() - run);
+  out.append(data + run, size - run);
   out += '"';
 }
 
@@ -777,7 +909,7 @@ void encode_value(const Value& v, std::string& out) {
 
 void encode_record(const Record& record, std::string& out) { encode_fields(record.begin(), record.end(), out); }
 
-Status decode_value(simdjson::ondemand::value json, Value& out, int level) {
+Status decode_value(simdjson::ondemand::value json, Value& out, int level, CanonicalProof* proof) {
   out.clear();
   json_type type;
   if (auto err = json.type().get(type)) return json_error(err, "a value");
@@ -786,13 +918,16 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int level) {
       // is_null() is a simdjson_result: converting it to bool throws on "nul", "nulx", ...
       bool is_null = false;
       if (json.is_null().get(is_null) || !is_null) return bad("malformed null");
+      if (proof) proof->length += 4;
       return Status::ok();
     }
     case json_type::boolean:
       out.kind = Kind::kBool;
       if (auto err = json.get_bool().get(out.boolean)) return json_error(err, "a boolean");
+      if (proof) proof->length += out.boolean ? 4 : 5;
       return Status::ok();
     case json_type::string: {
+      if (proof) prove_string(json.raw_json_token(), *proof);
       std::string_view s;
       if (auto err = json.get_string().get(s)) return json_error(err, "a string");
       out.kind = Kind::kText;
@@ -815,6 +950,7 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int level) {
           return bad("integer " + std::string(trim(token)) + " is outside the int64 range");
         }
       }
+      if (proof) prove_number(token, out, *proof);
       return Status::ok();
     }
     case json_type::array: {
@@ -826,23 +962,26 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int level) {
         simdjson::ondemand::value item;
         if (auto err = element.get(item)) return json_error(err, "an array");
         out.items.emplace_back();
-        DECANT_TRY(decode_value(item, out.items.back(), level + 1));
+        DECANT_TRY(decode_value(item, out.items.back(), level + 1, proof));
       }
+      if (proof) proof->length += 2 + (out.items.empty() ? 0 : out.items.size() - 1);  // brackets and commas
       return Status::ok();
     }
     case json_type::object: {
       if (level > kMaxNestingDepth) return too_deep();
+      const char* start = proof ? json.raw_json_token().data() : nullptr;
       simdjson::ondemand::object obj;
       if (auto err = json.get_object().get(obj)) return json_error(err, "an object");
-      return decode_object(obj, out, level);
+      return decode_object(obj, out, level, start, proof);
     }
   }
   return bad("unexpected JSON type");
 }
 
-Status decode_record(simdjson::ondemand::object json, Record& out) {
+Status decode_record(simdjson::ondemand::object json, Record& out, CanonicalProof* proof) {
   out.clear_keep_capacity();
   for (auto field : json) {
+    if (proof) prove_key(field.key(), *proof);
     std::string_view key;
     if (auto err = field.unescaped_key().get(key)) return json_error(err, "a record field name");
     Value& slot = out.add(key);
@@ -850,9 +989,10 @@ Status decode_record(simdjson::ondemand::object json, Record& out) {
     if (auto err = field.value().get(child)) return json_error(err, "a record field");
     // The record object is level 1, so a field's value sits at level 2. The context frame is
     // built only on failure: this runs for every field of every line.
-    if (Status s = decode_value(child, slot, 2); !s)
+    if (Status s = decode_value(child, slot, 2, proof); !s)
       return std::move(s).context("field \"" + out[out.size() - 1].name + "\"");
   }
+  if (proof) proof->length += 2 + (out.size() ? out.size() - 1 : 0);  // braces and commas
   return check_unique_names(out.begin(), out.end(), "record");
 }
 

@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "import/table_shape.h"
+
 namespace decant {
 
 namespace {
@@ -9,10 +11,15 @@ namespace {
 Status run(ArchiveReader& reader, Sink& sink, const StreamSelection& selection, ProgressObserver* progress,
            ImportSummary& summary) {
   DECANT_TRY(sink.begin());
-  std::unordered_map<std::string, size_t> active;  // archive stream name -> index in summary.streams
+  struct Active {
+    size_t index;      // in summary.streams
+    bool table_shape;  // records are turned into table rows on the way to the sink
+  };
+  std::unordered_map<std::string, Active> active;  // by archive stream name
   std::string last_name;
   ImportedStream* last = nullptr;
-  std::string target_name;
+  bool last_table_shape = false;
+  Record row;
   for (;;) {
     if (interrupt_requested()) return interrupted_status();
     Result<ArchiveEvent> event = reader.next();
@@ -21,10 +28,11 @@ Status run(ArchiveReader& reader, Sink& sink, const StreamSelection& selection, 
       case ArchiveEvent::kStream: {
         const StreamInfo& original = reader.stream();
         if (!selection.selected(original.name)) break;
-        StreamInfo stream = original;
+        bool as_table = sink.needs_columns() && original.columns.empty();
+        StreamInfo stream = as_table ? table_shape(original) : original;
         stream.name = selection.renamed(original.name);
         DECANT_TRY(sink.begin_stream(stream).context("stream \"" + stream.name + "\""));
-        active[original.name] = summary.streams.size();
+        active[original.name] = Active{summary.streams.size(), as_table};
         summary.streams.push_back(ImportedStream{stream.name, 0, Digest(), true});
         last = nullptr;
         if (progress) progress->stream_started(stream.name, stream.estimated_rows);
@@ -35,11 +43,16 @@ Status run(ArchiveReader& reader, Sink& sink, const StreamSelection& selection, 
         if (!last || name != last_name) {
           auto it = active.find(name);
           if (it == active.end()) break;  // a stream left out by the selection
-          last = &summary.streams[it->second];
+          last = &summary.streams[it->second.index];
+          last_table_shape = it->second.table_shape;
           last_name = name;
         }
-        DECANT_TRY(sink.write(last->name, reader.record())
-                       .context("stream \"" + last->name + "\", archive line " + std::to_string(reader.line_number())));
+        Status written = last_table_shape ? to_table_row(reader.record(), row) : Status::ok();
+        if (written) written = sink.write(last->name, last_table_shape ? row : reader.record());
+        // The context is built only on failure: this is the per-record hot path.
+        if (!written)
+          return std::move(written).context("stream \"" + last->name + "\", archive line " +
+                                            std::to_string(reader.line_number()));
         ++last->records;
         last->digest.add(reader.record_hash());
         ++summary.records;
@@ -49,7 +62,7 @@ Status run(ArchiveReader& reader, Sink& sink, const StreamSelection& selection, 
       case ArchiveEvent::kEndStream: {
         auto it = active.find(reader.totals().name);
         if (it == active.end()) break;
-        ImportedStream& imported = summary.streams[it->second];
+        ImportedStream& imported = summary.streams[it->second.index];
         imported.matches_archive = reader.totals().matches();
         DECANT_TRY(sink.end_stream(imported.name).context("stream \"" + imported.name + "\""));
         if (progress) progress->stream_finished(imported.name, imported.records);

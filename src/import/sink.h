@@ -41,6 +41,9 @@ class Sink {
   virtual Status write(const std::string& stream, const Record& record) = 0;
   virtual Status end_stream(const std::string& stream) = 0;
   virtual Status commit() = 0;
+  // Whether records must fit fixed columns (a table store): a stream without columns then
+  // reaches it in table form (import/table_shape.h, SPEC 11.0 rule 1).
+  virtual bool needs_columns() const { return false; }
   // Undoes everything not yet committed. Called after any failure; must not throw.
   virtual void rollback() = 0;
 };
@@ -67,6 +70,7 @@ class SinkRegistry {
 };
 
 void register_sqlite_sink(SinkRegistry& registry);
+void register_redis_sink(SinkRegistry& registry);
 SinkRegistry& builtin_sinks();
 
 const char* conflict_policy_name(ConflictPolicy policy);

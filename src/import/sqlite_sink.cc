@@ -7,6 +7,7 @@
 
 #include "backends/sqlite_client.h"
 #include "format/uri.h"
+#include "format/value_codec.h"
 #include "import/sink.h"
 
 namespace decant {
@@ -126,6 +127,10 @@ struct Target {
   SqliteStatement insert;
   std::unordered_map<std::string, int> parameter_of;  // field name -> 1-based parameter
   int64_t records = 0;
+  // Per parameter: the JSON text bound for a value SQLite cannot hold natively (it must live
+  // until the row is stepped), and whether the user has been told about that column.
+  std::vector<std::string> json_text;
+  std::vector<bool> noted_json;
 };
 
 class SqliteSink final : public Sink {
@@ -191,6 +196,8 @@ class SqliteSink final : public Sink {
     target.insert = std::move(insert.value());
     for (size_t i = 0; i < stream.columns.size(); ++i)
       target.parameter_of.emplace(stream.columns[i].name, static_cast<int>(i) + 1);
+    target.json_text.resize(stream.columns.size());
+    target.noted_json.resize(stream.columns.size());
     targets_.emplace(stream.name, std::move(target));
     return Status::ok();
   }
@@ -223,7 +230,7 @@ class SqliteSink final : public Sink {
                                 " has field \"" + field.name + "\", which is not a column of the stream");
         parameter = found->second;
       }
-      Status bound = bind(insert, parameter, field);
+      Status bound = bind(*target, parameter, field);
       if (!bound) return std::move(bound).context(target->frame);
     }
 
@@ -272,6 +279,8 @@ class SqliteSink final : public Sink {
     committed_ = true;
     return Status::ok();
   }
+
+  bool needs_columns() const override { return true; }
 
   void rollback() override {
     targets_.clear();  // finalizes the statements before the connection may close
@@ -410,7 +419,8 @@ class SqliteSink final : public Sink {
     return sql;
   }
 
-  static Status bind(sqlite3_stmt* insert, int parameter, const Field& field) {
+  Status bind(Target& target, int parameter, const Field& field) {
+    sqlite3_stmt* insert = target.insert.get();
     const Value& value = field.value;
     int rc = SQLITE_OK;
     switch (value.kind) {
@@ -420,11 +430,11 @@ class SqliteSink final : public Sink {
       case Kind::kInt32: rc = sqlite3_bind_int64(insert, parameter, value.integer); break;
       case Kind::kFloat64:
         // SQLite would silently store NaN as NULL.
-        if (value.real != value.real)
-          return Status::target("column \"" + field.name + "\": SQLite cannot hold NaN");
+        if (value.real != value.real) return bind_as_json(target, parameter, field);
         rc = sqlite3_bind_double(insert, parameter, value.real);
         break;
       case Kind::kBytes:
+        if (value.subtype != 0) return bind_as_json(target, parameter, field);
         // std::string::data() is never null, so a zero-length value binds as a blob, not NULL.
         rc = sqlite3_bind_blob64(insert, parameter, value.text.data(), value.text.size(), SQLITE_STATIC);
         break;
@@ -442,12 +452,28 @@ class SqliteSink final : public Sink {
       case Kind::kJson:
         rc = sqlite3_bind_text64(insert, parameter, value.text.data(), value.text.size(), SQLITE_STATIC, SQLITE_UTF8);
         break;
-      default:
-        return Status::target(std::string("SQLite cannot hold ") + kind_name(value.kind) +
-                              " values losslessly (column \"" + field.name + "\")");
+      default: return bind_as_json(target, parameter, field);
     }
     if (rc != SQLITE_OK)
       return Status::target("column \"" + field.name + "\": " + sqlite3_errstr(rc));
+    return Status::ok();
+  }
+
+  // SPEC 11.0 rule 1: a value SQLite has no storage class for (a document, an array, NaN, an
+  // interval, a vector, bytes with a subtype) is stored as TEXT holding its canonical encoding,
+  // which decodes to exactly the original value; the user is told once per column.
+  Status bind_as_json(Target& target, int parameter, const Field& field) {
+    size_t slot = static_cast<size_t>(parameter - 1);
+    std::string& text = target.json_text[slot];
+    text.clear();
+    encode_value(field.value, text);
+    if (!target.noted_json[slot]) {
+      target.noted_json[slot] = true;
+      options_.note(target.frame + " column \"" + field.name + "\": " + kind_name(field.value.kind) +
+                    " values are stored as JSON text (their archive encoding), as SQLite has no type for them");
+    }
+    int rc = sqlite3_bind_text64(target.insert.get(), parameter, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+    if (rc != SQLITE_OK) return Status::target("column \"" + field.name + "\": " + sqlite3_errstr(rc));
     return Status::ok();
   }
 

@@ -17,6 +17,7 @@
 
 #include "export/source.h"
 #include "backends/sqlite_client.h"
+#include "format/value_codec.h"
 #include "import/sink.h"
 
 namespace decant {
@@ -450,30 +451,48 @@ TEST_F(SqliteBackend, ForeignStreamGetsTypesFromLogicalTypes) {
             dump(target, "SELECT 'text', '1.50', '2024-01-02T03:04:05+01:00', 1, 'blob', 'null'"));
 }
 
-TEST_F(SqliteBackend, SinkRefusesValuesItCannotHold) {
+TEST_F(SqliteBackend, SinkStoresValuesWithoutStorageClassAsJsonText) {
   std::string target = dir_.file("target.db");
   StreamInfo stream;
   stream.name = "t";
-  stream.columns = {{"v", "any", "", true, ""}};
-  std::unique_ptr<Sink> sink = open_sink(target, SinkOptions{});
+  stream.columns = {{"id", "int64", "", false, ""}, {"v", "any", "", true, ""}};
+  std::vector<std::string> notes;
+  SinkOptions options;
+  options.note = [&](const std::string& note) { notes.push_back(note); };
+  std::unique_ptr<Sink> sink = open_sink(target, options);
   ASSERT_TRUE(sink->begin().is_ok());
   ASSERT_TRUE(sink->begin_stream(stream).is_ok());
 
-  Record record;
-  record.add("v") = Value::of_double(std::nan(""));
-  Status nan = sink->write("t", record);
-  EXPECT_EQ(nan.side(), Side::kTarget);
-  EXPECT_NE(nan.message().find("NaN"), std::string::npos);
+  std::vector<Value> values;
+  values.push_back(Value::of_double(std::nan("")));
+  values.push_back(decode_value_text(R"([1,{"$numberLong":"9007199254740993"},null])").value());
+  values.push_back(decode_value_text(R"({"a":{"$binary":{"base64":"AAE=","subType":"04"}},"b":[]})").value());
+  values.push_back(decode_value_text(R"({"$interval":{"months":1,"days":-3,"micros":"5"}})").value());
+  for (size_t i = 0; i < values.size(); ++i) {
+    Record record;
+    record.add("id") = Value::of_int(static_cast<int64_t>(i));
+    record.add("v") = values[i];
+    ASSERT_TRUE(sink->write("t", record).is_ok());
+  }
+  ASSERT_TRUE(sink->end_stream("t").is_ok());
+  ASSERT_TRUE(sink->commit().is_ok());
+  sink.reset();
 
-  record.clear_keep_capacity();
-  Value& array = record.add("v");
-  array.kind = Kind::kArray;
-  array.items = {Value::of_int(1)};
-  Status refused = sink->write("t", record);
-  EXPECT_EQ(refused.side(), Side::kTarget);
-  EXPECT_NE(refused.message().find("array"), std::string::npos);
-  EXPECT_NE(refused.message().find("table \"t\""), std::string::npos);
-  sink->rollback();
+  // Each TEXT decodes to exactly the value written, and the user was told once for the column.
+  SqliteDb db = open_db(target);
+  sqlite3_stmt* raw = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db.get(), "SELECT typeof(v), v FROM t ORDER BY id", -1, &raw, nullptr), SQLITE_OK);
+  SqliteStatement select(raw);
+  for (const Value& expected : values) {
+    ASSERT_EQ(sqlite3_step(raw), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)), "text");
+    Result<Value> decoded = decode_value_text(std::string(sqlite_column_text(raw, 1)));
+    ASSERT_TRUE(decoded) << decoded.status().message();
+    EXPECT_TRUE(*decoded == expected) << sqlite_column_text(raw, 1);
+  }
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("table \"t\" column \"v\""), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("JSON text"), std::string::npos) << notes[0];
 }
 
 TEST_F(SqliteBackend, SinkBindsFieldsByName) {
