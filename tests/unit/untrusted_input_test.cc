@@ -67,6 +67,14 @@ TEST(FuzzRegression, MisspeltNullIsAMalformedValue) {
   expect_error_at({kHeader, kStream, R"({"t":"rec","s":"a","r":{"x":nll}})"}, 3, "field \"x\": malformed null");
 }
 
+// Fuzzer finding: an object member without its colon ({"a","b":1}) made simdjson's field
+// result an error, and reading its key threw, which terminated decant.
+TEST(FuzzRegression, MemberWithoutColonIsAnError) {
+  expect_error_at({kHeader, kStream, R"({"t":"rec","s":"a","r":{"x","y":1}})"}, 3, "a record field");
+  expect_error_at({kHeader, kStream, R"({"t":"rec","s":"a","r":{"x":{"p","q":1}}})"}, 3, "field \"x\"");
+  EXPECT_FALSE(decode_value_text(R"({"p","q":1})"));
+}
+
 // Without a depth check, nlohmann built a tree of every level of a non-record line: 40 MB of
 // '[' in a stream line took 1.7 GB. Every line kind now stops at 64 levels.
 TEST(UntrustedInput, DeepNestingInAnyLineIsRefused) {
