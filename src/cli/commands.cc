@@ -15,6 +15,7 @@
 #include "cli/archive_files.h"
 #include "cli/backend_flags.h"
 #include "cli/progress.h"
+#include "cli/report.h"
 #include "export/export.h"
 #include "format/compare.h"
 #include "format/uri.h"
@@ -83,16 +84,31 @@ struct SelectionFlags {
 
 struct ReportFlags {
   std::string progress = "auto";
+  double interval = -1;  // seconds; -1: a quarter second on a terminal, one second as JSON
+  std::string report_path;
   bool quiet = false;
 
   void add_to(CLI::App* cmd) {
-    cmd->add_option("--progress", progress, "Progress on stderr: auto (when it is a terminal), on, off")
-        ->check(CLI::IsMember({"auto", "on", "off"}));
-    cmd->add_flag("-q,--quiet", quiet, "No progress and no summary; errors only");
+    cmd->add_option("--progress", progress,
+                    "Progress on stderr: auto (when it is a terminal), on, off, json (one object a line)")
+        ->check(CLI::IsMember({"auto", "on", "off", "json"}));
+    cmd->add_option("--progress-interval", interval, "Seconds between progress updates")->check(CLI::Range(0.0, 3600.0));
+    cmd->add_option("--report", report_path, "Write the final report to FILE as JSON (also on failure)");
+    cmd->add_flag("-q,--quiet", quiet, "No progress (unless --progress json) and no summary; errors only");
   }
-  std::unique_ptr<TerminalProgress> make(const std::string& verb) const {
-    bool on = !quiet && (progress == "on" || (progress == "auto" && isatty(STDERR_FILENO)));
-    return on ? std::make_unique<TerminalProgress>(verb) : nullptr;
+  std::unique_ptr<Progress> make(const std::string& verb) const {
+    bool json = progress == "json";
+    bool on = json || (!quiet && (progress == "on" || (progress == "auto" && isatty(STDERR_FILENO))));
+    if (!on) return nullptr;
+    double seconds = interval >= 0 ? interval : json ? 1.0 : 0.25;
+    return std::make_unique<Progress>(verb, json ? ProgressStyle::kJson : ProgressStyle::kTerminal,
+                                      std::chrono::milliseconds(int64_t(seconds * 1000)));
+  }
+  // Writes the report when one was asked for. The command's own failure wins over the report's.
+  Status finish(nlohmann::json facts, Status status, Clock::time_point start) const {
+    if (report_path.empty()) return status;
+    Status written = write_report(report_path, std::move(facts), status, start);
+    return status ? std::move(written) : std::move(status);
   }
 };
 
@@ -142,6 +158,13 @@ struct ExportCommand {
   }
 
   Status run() {
+    auto start = Clock::now();
+    nlohmann::json facts = {{"command", "export"}, {"source", redact_uri(source)}, {"output", output.path}};
+    Status status = execute(facts, start);
+    return report.finish(std::move(facts), std::move(status), start);
+  }
+
+  Status execute(nlohmann::json& facts, Clock::time_point start) {
     output.compression = compress == "zstd" ? Compression::kZstd : compress == "none" ? Compression::kNone
                                                                                        : Compression::kAuto;
     Result<StreamSelection> sel = selection.build();
@@ -152,10 +175,12 @@ struct ExportCommand {
     if (!out) return out.take_status();
     ArchiveWriter writer((*out)->sink());
     auto progress = report.make("exporting");
-    auto start = Clock::now();
     ExportSummary summary;
     Status status = export_archive(**src, writer, *sel, progress.get(), summary);
     if (progress) progress->done();
+    facts["streams"] = summary.streams;
+    facts["records"] = writer.records_written();
+    facts["bytes"] = writer.bytes_written();
     if (!status) return status;
     if (!report.quiet)
       say("exported " + std::to_string(summary.streams) + " streams, " + with_commas(summary.records) + " records (" +
@@ -212,6 +237,15 @@ struct ImportCommand {
   }
 
   Status run() {
+    auto start = Clock::now();
+    nlohmann::json facts = {{"command", "import"}, {"target", redact_uri(target)}, {"input", input},
+                            {"options", {{"conflict", conflict}, {"dry_run", dry_run}, {"drop", drop},
+                                         {"truncate", truncate}, {"transformed", transformed}}}};
+    Status status = execute(facts, start);
+    return report.finish(std::move(facts), std::move(status), start);
+  }
+
+  Status execute(nlohmann::json& facts, Clock::time_point start) {
     Result<StreamSelection> sel = selection.build();
     if (!sel) return sel.take_status();
     const SinkBackend* backend = builtin_sinks().find(target);
@@ -229,6 +263,7 @@ struct ImportCommand {
     options.note = [this](const std::string& message) {
       if (!report.quiet) say(message);
     };
+    facts["options"]["txn"] = txn_mode_name(options.txn);
     DECANT_TRY(check_offered(*backend, options));
     Result<nlohmann::json> settings = backend_flags.settings_for(sink_owner(*backend), backend->options, true);
     if (!settings) return settings.take_status();
@@ -241,14 +276,23 @@ struct ImportCommand {
     reader_options.strict_digests = !transformed;
     ArchiveReader reader(**in, input == "-" ? "<stdin>" : input, reader_options);
     DECANT_TRY(reader.open());
+    auto id = reader.header().find("archive_id");
+    facts["archive_id"] = id != reader.header().end() ? *id : nlohmann::json(nullptr);
 
     Result<std::unique_ptr<Sink>> sink = backend->open(target, options);
     if (!sink) return sink.take_status().context(redact_uri(target));
     auto progress = report.make("importing");
-    auto start = Clock::now();
+    if (progress) progress->expect(-1, archive_text_bytes(input));
     ImportSummary summary;
     Status status = import_archive(reader, **sink, *sel, progress.get(), summary);
     if (progress) progress->done();
+    facts["records"] = summary.records;
+    facts["bytes"] = reader.bytes_read();
+    facts["transformed"] = summary.transformed;
+    facts["streams"] = nlohmann::json::array();
+    for (const ImportedStream& s : summary.streams)
+      facts["streams"].push_back({{"name", s.name}, {"records", s.records}, {"digest", s.digest.hex()},
+                                  {"matches_archive", s.matches_archive}});
     if (!status) {
       if (status.side() == Side::kUsage) return status;
       // Only one transaction for the whole archive undoes everything; stream and batch modes

@@ -7,6 +7,14 @@ Status export_archive(Source& source, ArchiveWriter& writer, const StreamSelecti
   Result<std::vector<StreamInfo>> streams = source.streams();
   if (!streams) return streams.take_status();
   DECANT_TRY(writer.write_header(source.describe()));
+  if (progress) {
+    int64_t expected = 0;  // the sum of the stream descriptions' estimates, when all have one
+    for (const StreamInfo& stream : *streams) {
+      if (!selection.selected(stream.name)) continue;
+      expected = stream.estimated_rows < 0 || expected < 0 ? -1 : expected + stream.estimated_rows;
+    }
+    progress->expect(expected, 0);
+  }
   for (const StreamInfo& original : *streams) {
     if (!selection.selected(original.name)) continue;
     StreamInfo stream = original;
@@ -27,6 +35,7 @@ Status export_archive(Source& source, ArchiveWriter& writer, const StreamSelecti
     ++summary.streams;
   }
   DECANT_TRY(writer.finish());
+  if (progress) progress->advanced(writer.records_written(), writer.bytes_written());  // the trailer
   summary.records = writer.records_written();
   summary.bytes = writer.bytes_written();
   return Status::ok();

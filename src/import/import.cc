@@ -71,6 +71,7 @@ Status run(ArchiveReader& reader, Sink& sink, const StreamSelection& selection, 
       case ArchiveEvent::kTrailer: break;
       case ArchiveEvent::kEnd:
         summary.transformed = reader.digests_mismatched();
+        if (progress) progress->advanced(summary.records, reader.bytes_read());  // end lines and trailer
         return sink.commit();
     }
   }
