@@ -211,6 +211,8 @@ struct ImportCommand {
   std::string txn;  // empty: the target's first offered mode
   bool drop = false, truncate = false, transformed = false, dry_run = false;
   size_t max_line_bytes = ReaderOptions().max_line_bytes;
+  int64_t max_errors = -1;
+  std::string rejects_path;
   SelectionFlags selection;
   ReportFlags report;
   BackendFlags backend_flags;
@@ -229,6 +231,10 @@ struct ImportCommand {
                   "The archive went through a transform: its counts and digests are informational");
     cmd->add_flag("--dry-run", dry_run, "Read and check the whole archive against the target; write nothing");
     cmd->add_option("--max-line-bytes", max_line_bytes, "Refuse archive lines longer than this");
+    cmd->add_option("--max-errors", max_errors,
+                    "Reject up to N records the target refuses instead of failing (batches are isolated)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--rejects", rejects_path, "With --max-errors: write each rejected record, its line and error, to FILE");
     selection.add_to(cmd);
     report.add_to(cmd);
     for (const SinkBackend& b : builtin_sinks().all()) backend_flags.declare(sink_owner(b), b.options);
@@ -269,6 +275,25 @@ struct ImportCommand {
     if (!settings) return settings.take_status();
     options.settings = std::move(settings.value());
 
+    ImportOptions import_options;
+    import_options.max_errors = max_errors;
+    import_options.batch_rows = options.batch_rows;
+    import_options.batch_bytes = options.batch_bytes;
+    if (!rejects_path.empty() && max_errors < 0) return Status::usage("--rejects needs --max-errors");
+    std::unique_ptr<AtomicFileSink> rejects;
+    if (!rejects_path.empty()) {
+      Result<std::unique_ptr<AtomicFileSink>> file = AtomicFileSink::create(rejects_path, true);
+      if (!file) return file.take_status().context("rejects");
+      rejects = std::move(file.value());
+      import_options.reject = [&rejects](const RejectedRecord& r, std::string_view text) {
+        nlohmann::json head = {{"line", r.line}, {"stream", r.stream}, {"error", r.error}};
+        std::string line = head.dump();
+        line.pop_back();  // the record goes in unchanged, as the last member
+        line.append(",\"record\":").append(text).append("}\n");
+        return rejects->write(line).context("rejects");
+      };
+    }
+
     Result<std::unique_ptr<ByteSource>> in = open_archive_input(input);
     if (!in) return in.take_status();
     ReaderOptions reader_options;
@@ -284,8 +309,11 @@ struct ImportCommand {
     auto progress = report.make("importing");
     if (progress) progress->expect(-1, archive_text_bytes(input));
     ImportSummary summary;
-    Status status = import_archive(reader, **sink, *sel, progress.get(), summary);
+    Status status = import_archive(reader, **sink, *sel, progress.get(), summary, import_options);
     if (progress) progress->done();
+    // Kept whether or not the import succeeded: it explains why.
+    if (rejects) DECANT_TRY(rejects->finish().context("rejects"));
+    if (max_errors >= 0) add_rejects(facts, summary);
     facts["records"] = summary.records;
     facts["bytes"] = reader.bytes_read();
     facts["transformed"] = summary.transformed;
@@ -308,6 +336,9 @@ struct ImportCommand {
         " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn_mode_name(options.txn) +
         ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
         (dry_run ? "; nothing was written" : ""));
+    if (summary.rejected > 0)
+      say("rejected " + with_commas(summary.rejected) + " records in " + with_commas(summary.batches_failed) +
+          " failed batches" + (rejects_path.empty() ? "" : " (see " + rejects_path + ")"));
     if (summary.transformed) {
       say("the archive's counts or digests differ from its records (a transformed archive); written:");
       for (const ImportedStream& s : summary.streams)
@@ -317,7 +348,18 @@ struct ImportCommand {
     return Status::ok();
   }
 
-  static Status check_offered(const SinkBackend& backend, const SinkOptions& options) {
+  static void add_rejects(nlohmann::json& facts, const ImportSummary& summary) {
+    facts["batches"] = {{"ok", summary.batches_ok}, {"failed", summary.batches_failed}};
+    facts["records_failed"] = summary.rejected;
+    nlohmann::json by_type = nlohmann::json::array();
+    for (const auto& [type, count] : summary.errors_by_type) by_type.push_back({{"type", type}, {"count", count}});
+    nlohmann::json first = nlohmann::json::array();
+    for (const RejectedRecord& r : summary.first_errors)
+      first.push_back({{"line", r.line}, {"stream", r.stream}, {"error", r.error}});
+    facts["errors"] = {{"by_type", by_type}, {"first", first}};
+  }
+
+  Status check_offered(const SinkBackend& backend, const SinkOptions& options) const {
     bool txn_ok = false, conflict_ok = false;
     std::string txns, conflicts;
     for (TxnMode m : backend.txn_modes) {
@@ -335,6 +377,8 @@ struct ImportCommand {
       return Status::usage(backend.scheme + " does not offer --conflict " + conflict_policy_name(options.conflict) +
                            " (it offers " + conflicts + ")");
     if (options.dry_run && !backend.dry_run) return Status::usage(backend.scheme + " does not offer --dry-run");
+    if (max_errors >= 0 && !backend.isolates_batches)
+      return Status::usage(backend.scheme + " does not offer --max-errors (it cannot undo a failed batch)");
     return Status::ok();
   }
 };
@@ -598,9 +642,9 @@ void print_backends() {
     for (TxnMode m : b.txn_modes) txns += std::string(txns.empty() ? "" : ", ") + txn_mode_name(m);
     for (ConflictPolicy p : b.conflict_policies)
       conflicts += std::string(conflicts.empty() ? "" : ", ") + conflict_policy_name(p);
-    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s%s\n", (b.scheme + ":").c_str(),
+    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s%s%s\n", (b.scheme + ":").c_str(),
                 b.summary.c_str(), "", b.capabilities.c_str(), "", txns.c_str(), conflicts.c_str(),
-                b.dry_run ? "; --dry-run" : "");
+                b.dry_run ? "; --dry-run" : "", b.isolates_batches ? "; --max-errors" : "");
     print_options(b.options);
   }
 }

@@ -46,6 +46,15 @@ class Sink {
   virtual bool needs_columns() const { return false; }
   // Undoes everything not yet committed. Called after any failure; must not throw.
   virtual void rollback() = 0;
+
+  // Isolated batches, for --max-errors (offered when SinkBackend::isolates_batches). The driver
+  // brackets a run of records of open streams with begin_batch and end_batch; end_batch writes
+  // out what the sink deferred and reports any failure of the batch. After a failed write or
+  // end_batch the driver calls abort_batch, which must leave the target exactly as it was at
+  // begin_batch (a savepoint); the driver then reruns the records one per batch.
+  virtual Status begin_batch() { return Status::internal("this target does not isolate batches"); }
+  virtual Status end_batch() { return Status::internal("this target does not isolate batches"); }
+  virtual Status abort_batch() { return Status::internal("this target does not isolate batches"); }
 };
 
 struct SinkBackend {
@@ -55,6 +64,7 @@ struct SinkBackend {
   std::vector<TxnMode> txn_modes;  // the modes this backend really offers
   std::vector<ConflictPolicy> conflict_policies;
   bool dry_run = false;            // whether it honours SinkOptions::dry_run
+  bool isolates_batches = false;   // whether it implements Sink::begin_batch and the rest
   std::vector<BackendOption> options;  // offered by `import`
   std::function<Result<std::unique_ptr<Sink>>(const std::string& uri, const SinkOptions&)> open;
 };

@@ -126,7 +126,8 @@ struct Target {
   std::string frame;                                   // error context, e.g. table "Album"
   SqliteStatement insert;
   std::unordered_map<std::string, int> parameter_of;  // field name -> 1-based parameter
-  int64_t records = 0;
+  int64_t records = 0;            // written so far, for "record N" in errors
+  int64_t records_at_batch = 0;   // at begin_batch, restored by abort_batch
   // Per parameter: the JSON text bound for a value SQLite cannot hold natively (it must live
   // until the row is stepped), and whether the user has been told about that column.
   std::vector<std::string> json_text;
@@ -244,12 +245,30 @@ class SqliteSink final : public Sink {
     if (options_.txn == TxnMode::kBatch) {
       ++batch_rows_;
       for (const Field& field : record) batch_bytes_ += static_cast<int64_t>(field.value.text.size()) + 8;
-      if (batch_rows_ >= options_.batch_rows || batch_bytes_ >= options_.batch_bytes) {
-        DECANT_TRY(commit_transaction());
-        DECANT_TRY(ensure_transaction());
-      }
+      // Inside an isolated batch the commit waits for end_batch: it would release the savepoint.
+      if (!in_savepoint_) return commit_full_batch();
     }
     return Status::ok();
+  }
+
+  Status begin_batch() override {
+    DECANT_TRY(ensure_transaction());
+    DECANT_TRY(sqlite_exec(db_.get(), "SAVEPOINT decant_batch", Side::kTarget));
+    in_savepoint_ = true;
+    for (auto& [name, target] : targets_) target.records_at_batch = target.records;
+    return Status::ok();
+  }
+
+  Status end_batch() override {
+    in_savepoint_ = false;
+    DECANT_TRY(sqlite_exec(db_.get(), "RELEASE decant_batch", Side::kTarget));
+    return options_.txn == TxnMode::kBatch ? commit_full_batch() : Status::ok();
+  }
+
+  Status abort_batch() override {
+    in_savepoint_ = false;
+    for (auto& [name, target] : targets_) target.records = target.records_at_batch;
+    return sqlite_exec(db_.get(), "ROLLBACK TO decant_batch; RELEASE decant_batch", Side::kTarget);
   }
 
   Status end_stream(const std::string& stream) override {
@@ -283,6 +302,7 @@ class SqliteSink final : public Sink {
   bool needs_columns() const override { return true; }
 
   void rollback() override {
+    in_savepoint_ = false;
     targets_.clear();  // finalizes the statements before the connection may close
     last_target_ = nullptr;
     if (in_transaction_ && db_) {
@@ -322,6 +342,13 @@ class SqliteSink final : public Sink {
     batch_rows_ = 0;
     batch_bytes_ = 0;
     return Status::ok();
+  }
+
+  // TxnMode::kBatch: commits once the transaction holds a batch's worth of rows or bytes.
+  Status commit_full_batch() {
+    if (batch_rows_ < options_.batch_rows && batch_bytes_ < options_.batch_bytes) return Status::ok();
+    DECANT_TRY(commit_transaction());
+    return ensure_transaction();
   }
 
   Status commit_transaction() {
@@ -538,6 +565,7 @@ class SqliteSink final : public Sink {
   bool in_transaction_ = false;
   bool committed_any_ = false;    // some transaction reached the file (stream and batch modes)
   bool committed_ = false;        // commit() succeeded: the import is complete
+  bool in_savepoint_ = false;     // between begin_batch and end_batch / abort_batch
   int64_t batch_rows_ = 0;        // since the current transaction began (TxnMode::kBatch)
   int64_t batch_bytes_ = 0;
   std::unordered_map<std::string, Target> targets_;  // streams begun and not yet ended
@@ -555,6 +583,7 @@ void register_sqlite_sink(SinkRegistry& registry) {
       .txn_modes = {TxnMode::kSingle, TxnMode::kStream, TxnMode::kBatch},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
       .dry_run = true,
+      .isolates_batches = true,
       .options = {},
       .open = SqliteSink::open,
   });
