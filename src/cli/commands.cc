@@ -14,6 +14,7 @@
 
 #include "cli/archive_files.h"
 #include "cli/backend_flags.h"
+#include "cli/config_file.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "export/export.h"
@@ -143,7 +144,7 @@ struct ExportCommand {
 
   void add_to(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("export", "Drain a source into an archive");
-    cmd->add_option("SOURCE", source, "sqlite:FILE (or a bare path), ...")->required();
+    cmd->add_option("SOURCE", source, "sqlite:FILE (or a bare path), ...")->required()->envname("DECANT_SOURCE");
     cmd->add_option("-o,--output", output.path, "Archive file, or - for stdout (default)");
     cmd->add_flag("-f,--force", output.force, "Overwrite an existing output file");
     cmd->add_option("--compress", compress, "auto (zstd when the name ends in .zst), none, zstd")
@@ -219,7 +220,7 @@ struct ImportCommand {
 
   void add_to(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("import", "Replay an archive into a target");
-    cmd->add_option("TARGET", target, "sqlite:FILE (or a bare path), ...")->required();
+    cmd->add_option("TARGET", target, "sqlite:FILE (or a bare path), ...")->required()->envname("DECANT_TARGET");
     cmd->add_option("-i,--input", input, "Archive file, or - for stdin (default)");
     cmd->add_option("--conflict", conflict, "On an existing key: error, skip, replace, merge")
         ->check(CLI::IsMember({"error", "skip", "replace", "merge"}));
@@ -669,6 +670,10 @@ int run(int argc, char** argv) {
   CLI::App app{"decant: move data between databases through one verifiable archive format"};
   app.set_version_flag("--version", std::string("decant ") + DECANT_VERSION);
   app.require_subcommand(1);
+  // --config is the app's option; fallthrough lets it follow the subcommand too.
+  app.fallthrough();
+  app.set_config("--config", "", "Read options from a TOML file: top-level keys for any command, [export], [import], [diff] sections for one");
+  app.config_formatter(std::make_shared<CommandConfig>(app));
   ExportCommand export_command;
   ImportCommand import_command;
   InspectCommand inspect_command;
