@@ -210,7 +210,7 @@ struct ImportCommand {
   std::string input = "-";
   std::string conflict = "error";
   std::string txn;  // empty: the target's first offered mode
-  bool drop = false, truncate = false, transformed = false, dry_run = false;
+  bool drop = false, truncate = false, transformed = false, dry_run = false, resume = false;
   size_t max_line_bytes = ReaderOptions().max_line_bytes;
   int64_t max_errors = -1;
   std::string rejects_path;
@@ -231,6 +231,8 @@ struct ImportCommand {
     cmd->add_flag("--transformed", transformed,
                   "The archive went through a transform: its counts and digests are informational");
     cmd->add_flag("--dry-run", dry_run, "Read and check the whole archive against the target; write nothing");
+    cmd->add_flag("--resume", resume,
+                  "Continue an interrupted import (--txn batch or stream) after the checkpoint it left in the target");
     cmd->add_option("--max-line-bytes", max_line_bytes, "Refuse archive lines longer than this");
     cmd->add_option("--max-errors", max_errors,
                     "Reject up to N records the target refuses instead of failing (batches are isolated)")
@@ -278,6 +280,7 @@ struct ImportCommand {
 
     ImportOptions import_options;
     import_options.max_errors = max_errors;
+    import_options.resume = resume;
     import_options.batch_rows = options.batch_rows;
     import_options.batch_bytes = options.batch_bytes;
     if (!rejects_path.empty() && max_errors < 0) return Status::usage("--rejects needs --max-errors");
@@ -318,6 +321,7 @@ struct ImportCommand {
     facts["records"] = summary.records;
     facts["bytes"] = reader.bytes_read();
     facts["transformed"] = summary.transformed;
+    if (resume) facts["resumed"] = {{"after_line", summary.resumed_after_line}, {"records", summary.resumed_records}};
     facts["streams"] = nlohmann::json::array();
     for (const ImportedStream& s : summary.streams)
       facts["streams"].push_back({{"name", s.name}, {"records", s.records}, {"digest", s.digest.hex()},
@@ -337,6 +341,11 @@ struct ImportCommand {
         " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn_mode_name(options.txn) +
         ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
         (dry_run ? "; nothing was written" : ""));
+    if (resume)
+      say(summary.resumed_after_line > 0
+              ? "resumed after archive line " + with_commas(summary.resumed_after_line) + ": " +
+                    with_commas(summary.resumed_records) + " records were already imported"
+              : "no checkpoint in the target: imported from the start");
     if (summary.rejected > 0)
       say("rejected " + with_commas(summary.rejected) + " records in " + with_commas(summary.batches_failed) +
           " failed batches" + (rejects_path.empty() ? "" : " (see " + rejects_path + ")"));
@@ -378,6 +387,9 @@ struct ImportCommand {
       return Status::usage(backend.scheme + " does not offer --conflict " + conflict_policy_name(options.conflict) +
                            " (it offers " + conflicts + ")");
     if (options.dry_run && !backend.dry_run) return Status::usage(backend.scheme + " does not offer --dry-run");
+    if (resume && !backend.resumable) return Status::usage(backend.scheme + " does not offer --resume");
+    if (resume && (options.drop || options.truncate || options.dry_run))
+      return Status::usage("--resume continues an import: it cannot be combined with --drop, --truncate or --dry-run");
     if (max_errors >= 0 && !backend.isolates_batches)
       return Status::usage(backend.scheme + " does not offer --max-errors (it cannot undo a failed batch)");
     return Status::ok();
@@ -643,9 +655,9 @@ void print_backends() {
     for (TxnMode m : b.txn_modes) txns += std::string(txns.empty() ? "" : ", ") + txn_mode_name(m);
     for (ConflictPolicy p : b.conflict_policies)
       conflicts += std::string(conflicts.empty() ? "" : ", ") + conflict_policy_name(p);
-    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s%s%s\n", (b.scheme + ":").c_str(),
+    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s%s%s%s\n", (b.scheme + ":").c_str(),
                 b.summary.c_str(), "", b.capabilities.c_str(), "", txns.c_str(), conflicts.c_str(),
-                b.dry_run ? "; --dry-run" : "", b.isolates_batches ? "; --max-errors" : "");
+                b.dry_run ? "; --dry-run" : "", b.isolates_batches ? "; --max-errors" : "", b.resumable ? "; --resume" : "");
     print_options(b.options);
   }
 }

@@ -52,6 +52,8 @@ class Importer {
   std::string last_name_;
   const Active* last_ = nullptr;
   Record row_;
+  Checkpoint checkpoint_;
+  int64_t resume_line_ = 0;
   std::vector<Pending> batch_;  // entries beyond batch_size_ are spare, their storage reused
   size_t batch_size_ = 0;
   int64_t batch_bytes_ = 0;
@@ -59,10 +61,27 @@ class Importer {
 
 Status Importer::run() {
   DECANT_TRY(sink_.begin());
+  auto id = reader_.header().find("archive_id");
+  checkpoint_.archive_id = id != reader_.header().end() && id->is_string() ? id->get<std::string>() : "";
+  if (options_.resume) {
+    Result<std::optional<Checkpoint>> stored = sink_.stored_checkpoint();
+    if (!stored) return stored.take_status();
+    if (stored->has_value()) {
+      const Checkpoint& found = **stored;
+      if (found.archive_id != checkpoint_.archive_id || checkpoint_.archive_id.empty())
+        return Status::usage("the target's checkpoint belongs to archive " + found.archive_id + ", not to this one (" +
+                             (checkpoint_.archive_id.empty() ? "which has no archive_id" : checkpoint_.archive_id) +
+                             "): not resuming");
+      resume_line_ = found.line;
+      summary_.resumed_after_line = found.line;
+    }
+  }
+  sink_.track(&checkpoint_);
   for (;;) {
     if (interrupt_requested()) return interrupted_status();
     Result<ArchiveEvent> event = reader_.next();
     if (!event) return event.take_status();
+    checkpoint_.line = reader_.line_number();
     // A batch never spans other lines: stream lines create tables, end lines may commit.
     if (*event != ArchiveEvent::kRecord) DECANT_TRY(flush());
     switch (*event) {
@@ -107,6 +126,10 @@ Status Importer::record() {
     last_name_ = name;
   }
   const std::string& target = summary_.streams[last_->index].name;
+  if (reader_.line_number() <= resume_line_) {
+    ++summary_.resumed_records;
+    return written(last_->index, reader_.record_hash());
+  }
   if (isolated_) {
     if (batch_size_ == batch_.size()) batch_.emplace_back();
     Pending& p = batch_[batch_size_++];
@@ -129,6 +152,7 @@ Status Importer::record() {
     if (int64_t(batch_size_) >= options_.batch_rows || batch_bytes_ >= options_.batch_bytes) return flush();
     return Status::ok();
   }
+  checkpoint_.records = summary_.records + 1;
   Status status = last_->table_shape ? to_table_row(reader_.record(), row_) : Status::ok();
   if (status) status = sink_.write(target, last_->table_shape ? row_ : reader_.record());
   // The context is built only on failure: this is the per-record hot path.
@@ -154,6 +178,7 @@ Status Importer::flush() {
   size_t size = batch_size_;
   batch_size_ = 0;
   batch_bytes_ = 0;
+  checkpoint_.records = summary_.records + int64_t(size);  // at most: some may be rejected
   if (write_batch(0, size)) {
     ++summary_.batches_ok;
     for (size_t i = 0; i < size; ++i) DECANT_TRY(written(batch_[i].stream, batch_[i].hash));

@@ -36,6 +36,10 @@ struct ImportSummary {
   int64_t batches_ok = 0;
   int64_t batches_failed = 0;
   int64_t rejected = 0;
+  // With ImportOptions::resume: the records an earlier, interrupted run had already written
+  // (counted in `records` and the digests too) and the archive line it had reached.
+  int64_t resumed_records = 0;
+  int64_t resumed_after_line = 0;
   std::map<std::string, int64_t> errors_by_type;
   std::vector<RejectedRecord> first_errors;
 };
@@ -48,6 +52,9 @@ struct ImportOptions {
   int64_t max_errors = -1;
   int64_t batch_rows = 10000;
   int64_t batch_bytes = 16 << 20;
+  // Continue after the checkpoint an interrupted import left in the target (its archive must
+  // be this one): records up to it are read and verified but not written again.
+  bool resume = false;
   // Called for each rejected record with the record's archive text, unchanged.
   std::function<Status(const RejectedRecord& rejected, std::string_view record_text)> reject;
 };

@@ -294,9 +294,26 @@ class SqliteSink final : public Sink {
       committed_ = true;
       return Status::ok();
     }
-    DECANT_TRY(commit_transaction());
+    // The import is complete: its checkpoint goes in the same transaction as the last records.
+    DECANT_TRY(ensure_transaction());
+    DECANT_TRY(sqlite_exec(db_.get(), std::string("DROP TABLE IF EXISTS ") + kCheckpointTable, Side::kTarget));
+    DECANT_TRY(commit_transaction(/*final=*/true));
     committed_ = true;
     return Status::ok();
+  }
+
+  void track(const Checkpoint* checkpoint) override { checkpoint_ = checkpoint; }
+
+  Result<std::optional<Checkpoint>> stored_checkpoint() override {
+    Result<std::vector<std::string>> columns = existing_columns(kCheckpointTable);
+    if (!columns) return columns.take_status();
+    if (columns->empty()) return std::optional<Checkpoint>();
+    Result<SqliteStatement> read = sqlite_prepare(
+        db_.get(), std::string("SELECT archive_id, line, records FROM ") + kCheckpointTable, Side::kTarget);
+    if (!read) return read.take_status();
+    if (sqlite3_step(read->get()) != SQLITE_ROW) return std::optional<Checkpoint>();
+    return std::optional<Checkpoint>(Checkpoint{std::string(sqlite_column_text(read->get(), 0)), sqlite3_column_int64(read->get(), 1),
+                                                sqlite3_column_int64(read->get(), 2)});
   }
 
   bool needs_columns() const override { return true; }
@@ -351,11 +368,32 @@ class SqliteSink final : public Sink {
     return ensure_transaction();
   }
 
-  Status commit_transaction() {
+  // Every commit but the last carries the driver's checkpoint, so that --resume continues
+  // exactly after what this commit made durable.
+  Status commit_transaction(bool final = false) {
     if (!in_transaction_) return Status::ok();
+    if (checkpoint_ && !final) DECANT_TRY(store_checkpoint());
     DECANT_TRY(sqlite_exec(db_.get(), "COMMIT", Side::kTarget));
     in_transaction_ = false;
     committed_any_ = true;
+    return Status::ok();
+  }
+
+  Status store_checkpoint() {
+    DECANT_TRY(sqlite_exec(db_.get(),
+                           std::string("CREATE TABLE IF NOT EXISTS ") + kCheckpointTable +
+                               " (archive_id TEXT NOT NULL, line INTEGER NOT NULL, records INTEGER NOT NULL);"
+                               " DELETE FROM " + kCheckpointTable,
+                           Side::kTarget));
+    Result<SqliteStatement> insert = sqlite_prepare(
+        db_.get(), std::string("INSERT INTO ") + kCheckpointTable + " VALUES (?1, ?2, ?3)", Side::kTarget);
+    if (!insert) return insert.take_status();
+    const std::string& id = checkpoint_->archive_id;
+    sqlite3_bind_text(insert->get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(insert->get(), 2, checkpoint_->line);
+    sqlite3_bind_int64(insert->get(), 3, checkpoint_->records);
+    if (sqlite3_step(insert->get()) != SQLITE_DONE)
+      return Status::target(std::string("writing the checkpoint: ") + sqlite3_errmsg(db_.get()));
     return Status::ok();
   }
 
@@ -565,6 +603,9 @@ class SqliteSink final : public Sink {
   bool in_transaction_ = false;
   bool committed_any_ = false;    // some transaction reached the file (stream and batch modes)
   bool committed_ = false;        // commit() succeeded: the import is complete
+  // The table where an import in stream or batch mode keeps its checkpoint until it completes.
+  static constexpr const char* kCheckpointTable = "_decant_checkpoint";
+  const Checkpoint* checkpoint_ = nullptr;
   bool in_savepoint_ = false;     // between begin_batch and end_batch / abort_batch
   int64_t batch_rows_ = 0;        // since the current transaction began (TxnMode::kBatch)
   int64_t batch_bytes_ = 0;
@@ -584,6 +625,7 @@ void register_sqlite_sink(SinkRegistry& registry) {
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
       .dry_run = true,
       .isolates_batches = true,
+      .resumable = true,
       .options = {},
       .open = SqliteSink::open,
   });
