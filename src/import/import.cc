@@ -60,7 +60,6 @@ class Importer {
 };
 
 Status Importer::run() {
-  DECANT_TRY(sink_.begin());
   auto id = reader_.header().find("archive_id");
   checkpoint_.archive_id = id != reader_.header().end() && id->is_string() ? id->get<std::string>() : "";
   if (options_.resume) {
@@ -76,6 +75,8 @@ Status Importer::run() {
       summary_.resumed_after_line = found.line;
     }
   }
+  // After reading the checkpoint: beginning may empty the target (--drop, a backend's flush).
+  DECANT_TRY(sink_.begin());
   sink_.track(&checkpoint_);
   for (;;) {
     if (interrupt_requested()) return interrupted_status();

@@ -17,24 +17,6 @@ CREATE TABLE u (k TEXT PRIMARY KEY, n INTEGER);
 WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 60000) INSERT INTO u SELECT 'k' || i, i FROM c;"
 "$DECANT" export -q "sqlite:$TMP/src.db" -o "$TMP/a.ndjson.zst" || fail "export"
 
-# kill_after DB RECORDS ARGS...: starts an import into DB and kills it with SIGKILL as soon as
-# its JSON progress says RECORDS records were written (a point in records, not in time, so that
-# it lands inside the import however fast or loaded the machine is).
-kill_after() {
-  local db=$1 records=$2 line
-  shift 2
-  coproc IMPORT { exec "$DECANT" import -q "sqlite:$db" -i "$TMP/a.ndjson.zst" --progress json \
-    --progress-interval 0 "$@" 2>&1 >/dev/null; }
-  local pid=$IMPORT_PID
-  while IFS= read -r line <&"${IMPORT[0]}"; do
-    if [[ $line =~ \"records\":([0-9]+) ]] && ((BASH_REMATCH[1] >= records)); then
-      kill -9 "$pid"
-      break
-    fi
-  done
-  wait "$pid"
-  killed_rc=$?
-}
 random_point() { echo $(((RANDOM * 32768 + RANDOM) % 298000 + 1000)); }
 
 points=8
@@ -43,10 +25,10 @@ for ((i = 0; i < points; i++)); do
   txn=batch
   ((i >= points - 2)) && txn=stream
   at=$(random_point)
-  kill_after "$db" "$at" --txn "$txn"
+  kill_after "$at" import -q "sqlite:$db" -i "$TMP/a.ndjson.zst" --txn "$txn"
   check_eq "$killed_rc" "137" "point $i: the import was killed after $at records"
   if ((i == 2)); then
-    kill_after "$db" "$(random_point)" --txn "$txn" --resume
+    kill_after "$(random_point)" import -q "sqlite:$db" -i "$TMP/a.ndjson.zst" --txn "$txn" --resume
     check_eq "$killed_rc" "137" "point $i: the resumed import was killed too"
   fi
   run import "sqlite:$db" -i "$TMP/a.ndjson.zst" --txn "$txn" --resume --report "$TMP/report-$i.json"
@@ -60,7 +42,7 @@ for ((i = 0; i < points; i++)); do
 done
 
 # A checkpoint of another archive is refused, and the target is left as it was.
-kill_after "$TMP/other.db" 150000 --txn batch
+kill_after 150000 import -q "sqlite:$TMP/other.db" -i "$TMP/a.ndjson.zst" --txn batch
 before=$(sqlite3 "$TMP/other.db" "SELECT count(*) FROM t")
 check_eq "$(sqlite3 "$TMP/other.db" "SELECT count(*) FROM _decant_checkpoint")" "1" "a checkpoint was left"
 "$DECANT" export -q "sqlite:$TMP/src.db" -o "$TMP/b.ndjson.zst" || fail "second export"
