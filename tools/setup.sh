@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything decant needs to build, from Debian 12 packages; with --test, also what
-# the tests need: the servers' packages and the Python environments of tools/python/.
+# the tests need: the servers' packages and the Python environments of tools/python/; with
+# --fuzz, also clang and libFuzzer for tools/fuzz.sh.
 # Idempotent: when everything is already installed it does nothing (no network needed).
 # Runs apt as root, or through sudo when not root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 for_tests=false
+for_fuzz=false
 case "${1:-}" in
   --test) for_tests=true ;;
+  --fuzz) for_fuzz=true ;;
   "") ;;
-  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--test | --fuzz]" >&2; exit 2 ;;
 esac
 
 # One package per line: add a backend's build packages here.
@@ -42,7 +45,13 @@ test_packages=(
   postgresql-client-15 # psql and pg_dump: fixtures and direct comparisons in the PostgreSQL tests
   python3-venv         # tools/setup-python.sh: virtual environments for PyPI test tools
 )
+# What only tools/fuzz.sh needs (the sanitizer build of tools/test.sh uses g++'s own).
+fuzz_packages=(
+  clang-14             # libFuzzer targets are built with clang
+  libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang
+)
 $for_tests && packages+=("${test_packages[@]}")
+$for_fuzz && packages+=("${fuzz_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,11 @@ namespace decant::cli {
 
 namespace {
 
+bool zstd_magic(const char* head, ssize_t n) {
+  return n >= 4 && static_cast<unsigned char>(head[0]) == 0x28 && static_cast<unsigned char>(head[1]) == 0xB5 &&
+         static_cast<unsigned char>(head[2]) == 0x2F && static_cast<unsigned char>(head[3]) == 0xFD;
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -95,10 +100,26 @@ bool looks_like_archive(const std::string& path) {
   char head[16] = {};
   ssize_t n = ::read(fd, head, sizeof head);
   ::close(fd);
-  if (n >= 4 && static_cast<unsigned char>(head[0]) == 0x28 && static_cast<unsigned char>(head[1]) == 0xB5 &&
-      static_cast<unsigned char>(head[2]) == 0x2F && static_cast<unsigned char>(head[3]) == 0xFD)
-    return true;
-  return n >= 6 && std::memcmp(head, "{\"t\":\"", 6) == 0;
+  return zstd_magic(head, n) || (n >= 6 && std::memcmp(head, "{\"t\":\"", 6) == 0);
+}
+
+uint64_t archive_text_bytes(const std::string& path) {
+  if (path == "-") return 0;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct stat st {};
+  char head[4] = {};
+  ssize_t n = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? ::pread(fd, head, sizeof head, 0) : -1;
+  uint64_t total = 0;
+  if (n >= 0 && !zstd_magic(head, n)) {
+    total = uint64_t(st.st_size);
+  } else if (n >= 0) {
+    Result<std::vector<SeekTableEntry>> table = read_seek_table(fd);
+    if (table)
+      for (const SeekTableEntry& frame : *table) total += frame.decompressed_size;
+  }
+  ::close(fd);
+  return total;
 }
 
 }  // namespace decant::cli

@@ -45,4 +45,8 @@ Result<std::unique_ptr<ByteSource>> open_archive_input(const std::string& path);
 // whose first bytes are a decant header or zstd data.
 bool looks_like_archive(const std::string& path);
 
+// The archive text's size in bytes, for progress: a plain file's size, or what a zstd file's
+// frame index (seek table) says it decompresses to; 0 when unknown (a pipe, no frame index).
+uint64_t archive_text_bytes(const std::string& path);
+
 }  // namespace decant::cli

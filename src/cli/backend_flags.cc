@@ -19,7 +19,8 @@ void BackendFlags::add_to(CLI::App* command) {
       // add_flag(name, std::string&) would bind the string as the flag's variable.
       flag.cli = command->add_flag("--" + name)->description(help);
     } else {
-      flag.cli = command->add_option("--" + name, flag.values)->description(help);
+      // One value per flag, taken as given (CLI11 would split "[a,b]" into a list).
+      flag.cli = command->add_option("--" + name, flag.values)->description(help)->allow_extra_args(false);
       if (flag.option.type != BackendOption::Type::kList)
         flag.cli->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }

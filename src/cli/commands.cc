@@ -14,7 +14,9 @@
 
 #include "cli/archive_files.h"
 #include "cli/backend_flags.h"
+#include "cli/config_file.h"
 #include "cli/progress.h"
+#include "cli/report.h"
 #include "export/export.h"
 #include "format/compare.h"
 #include "format/uri.h"
@@ -66,9 +68,11 @@ struct SelectionFlags {
   std::vector<std::string> only, exclude, renames;
 
   void add_to(CLI::App* cmd) {
-    cmd->add_option("--only", only, "Take only streams matching this glob (repeatable)");
-    cmd->add_option("--exclude", exclude, "Leave out streams matching this glob (repeatable)");
-    cmd->add_option("--rename-stream", renames, "Rename a stream, FROM=TO (repeatable)");
+    // One value per flag: CLI11 would otherwise split "[a,b]" into a list, mangling globs and
+    // names with brackets, and let "--only A sqlite:x" take the URI as a second glob.
+    cmd->add_option("--only", only, "Take only streams matching this glob (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--exclude", exclude, "Leave out streams matching this glob (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--rename-stream", renames, "Rename a stream, FROM=TO (repeatable)")->allow_extra_args(false);
   }
   Result<StreamSelection> build() const {
     StreamSelection s;
@@ -81,16 +85,31 @@ struct SelectionFlags {
 
 struct ReportFlags {
   std::string progress = "auto";
+  double interval = -1;  // seconds; -1: a quarter second on a terminal, one second as JSON
+  std::string report_path;
   bool quiet = false;
 
   void add_to(CLI::App* cmd) {
-    cmd->add_option("--progress", progress, "Progress on stderr: auto (when it is a terminal), on, off")
-        ->check(CLI::IsMember({"auto", "on", "off"}));
-    cmd->add_flag("-q,--quiet", quiet, "No progress and no summary; errors only");
+    cmd->add_option("--progress", progress,
+                    "Progress on stderr: auto (when it is a terminal), on, off, json (one object a line)")
+        ->check(CLI::IsMember({"auto", "on", "off", "json"}));
+    cmd->add_option("--progress-interval", interval, "Seconds between progress updates")->check(CLI::Range(0.0, 3600.0));
+    cmd->add_option("--report", report_path, "Write the final report to FILE as JSON (also on failure)");
+    cmd->add_flag("-q,--quiet", quiet, "No progress (unless --progress json) and no summary; errors only");
   }
-  std::unique_ptr<TerminalProgress> make(const std::string& verb) const {
-    bool on = !quiet && (progress == "on" || (progress == "auto" && isatty(STDERR_FILENO)));
-    return on ? std::make_unique<TerminalProgress>(verb) : nullptr;
+  std::unique_ptr<Progress> make(const std::string& verb) const {
+    bool json = progress == "json";
+    bool on = json || (!quiet && (progress == "on" || (progress == "auto" && isatty(STDERR_FILENO))));
+    if (!on) return nullptr;
+    double seconds = interval >= 0 ? interval : json ? 1.0 : 0.25;
+    return std::make_unique<Progress>(verb, json ? ProgressStyle::kJson : ProgressStyle::kTerminal,
+                                      std::chrono::milliseconds(int64_t(seconds * 1000)));
+  }
+  // Writes the report when one was asked for. The command's own failure wins over the report's.
+  Status finish(nlohmann::json facts, Status status, Clock::time_point start) const {
+    if (report_path.empty()) return status;
+    Status written = write_report(report_path, std::move(facts), status, start);
+    return status ? std::move(written) : std::move(status);
   }
 };
 
@@ -125,7 +144,7 @@ struct ExportCommand {
 
   void add_to(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("export", "Drain a source into an archive");
-    cmd->add_option("SOURCE", source, "sqlite:FILE (or a bare path), ...")->required();
+    cmd->add_option("SOURCE", source, "sqlite:FILE (or a bare path), ...")->required()->envname("DECANT_SOURCE");
     cmd->add_option("-o,--output", output.path, "Archive file, or - for stdout (default)");
     cmd->add_flag("-f,--force", output.force, "Overwrite an existing output file");
     cmd->add_option("--compress", compress, "auto (zstd when the name ends in .zst), none, zstd")
@@ -140,6 +159,13 @@ struct ExportCommand {
   }
 
   Status run() {
+    auto start = Clock::now();
+    nlohmann::json facts = {{"command", "export"}, {"source", redact_uri(source)}, {"output", output.path}};
+    Status status = execute(facts, start);
+    return report.finish(std::move(facts), std::move(status), start);
+  }
+
+  Status execute(nlohmann::json& facts, Clock::time_point start) {
     output.compression = compress == "zstd" ? Compression::kZstd : compress == "none" ? Compression::kNone
                                                                                        : Compression::kAuto;
     Result<StreamSelection> sel = selection.build();
@@ -150,10 +176,12 @@ struct ExportCommand {
     if (!out) return out.take_status();
     ArchiveWriter writer((*out)->sink());
     auto progress = report.make("exporting");
-    auto start = Clock::now();
     ExportSummary summary;
     Status status = export_archive(**src, writer, *sel, progress.get(), summary);
     if (progress) progress->done();
+    facts["streams"] = summary.streams;
+    facts["records"] = writer.records_written();
+    facts["bytes"] = writer.bytes_written();
     if (!status) return status;
     if (!report.quiet)
       say("exported " + std::to_string(summary.streams) + " streams, " + with_commas(summary.records) + " records (" +
@@ -182,15 +210,17 @@ struct ImportCommand {
   std::string input = "-";
   std::string conflict = "error";
   std::string txn;  // empty: the target's first offered mode
-  bool drop = false, truncate = false, transformed = false, dry_run = false;
+  bool drop = false, truncate = false, transformed = false, dry_run = false, resume = false;
   size_t max_line_bytes = ReaderOptions().max_line_bytes;
+  int64_t max_errors = -1;
+  std::string rejects_path;
   SelectionFlags selection;
   ReportFlags report;
   BackendFlags backend_flags;
 
   void add_to(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("import", "Replay an archive into a target");
-    cmd->add_option("TARGET", target, "sqlite:FILE (or a bare path), ...")->required();
+    cmd->add_option("TARGET", target, "sqlite:FILE (or a bare path), ...")->required()->envname("DECANT_TARGET");
     cmd->add_option("-i,--input", input, "Archive file, or - for stdin (default)");
     cmd->add_option("--conflict", conflict, "On an existing key: error, skip, replace, merge")
         ->check(CLI::IsMember({"error", "skip", "replace", "merge"}));
@@ -201,7 +231,13 @@ struct ImportCommand {
     cmd->add_flag("--transformed", transformed,
                   "The archive went through a transform: its counts and digests are informational");
     cmd->add_flag("--dry-run", dry_run, "Read and check the whole archive against the target; write nothing");
+    cmd->add_flag("--resume", resume,
+                  "Continue an interrupted import (--txn batch or stream) after the checkpoint it left in the target");
     cmd->add_option("--max-line-bytes", max_line_bytes, "Refuse archive lines longer than this");
+    cmd->add_option("--max-errors", max_errors,
+                    "Reject up to N records the target refuses instead of failing (batches are isolated)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--rejects", rejects_path, "With --max-errors: write each rejected record, its line and error, to FILE");
     selection.add_to(cmd);
     report.add_to(cmd);
     for (const SinkBackend& b : builtin_sinks().all()) backend_flags.declare(sink_owner(b), b.options);
@@ -210,6 +246,15 @@ struct ImportCommand {
   }
 
   Status run() {
+    auto start = Clock::now();
+    nlohmann::json facts = {{"command", "import"}, {"target", redact_uri(target)}, {"input", input},
+                            {"options", {{"conflict", conflict}, {"dry_run", dry_run}, {"drop", drop},
+                                         {"truncate", truncate}, {"transformed", transformed}}}};
+    Status status = execute(facts, start);
+    return report.finish(std::move(facts), std::move(status), start);
+  }
+
+  Status execute(nlohmann::json& facts, Clock::time_point start) {
     Result<StreamSelection> sel = selection.build();
     if (!sel) return sel.take_status();
     const SinkBackend* backend = builtin_sinks().find(target);
@@ -227,10 +272,31 @@ struct ImportCommand {
     options.note = [this](const std::string& message) {
       if (!report.quiet) say(message);
     };
+    facts["options"]["txn"] = txn_mode_name(options.txn);
     DECANT_TRY(check_offered(*backend, options));
     Result<nlohmann::json> settings = backend_flags.settings_for(sink_owner(*backend), backend->options, true);
     if (!settings) return settings.take_status();
     options.settings = std::move(settings.value());
+
+    ImportOptions import_options;
+    import_options.max_errors = max_errors;
+    import_options.resume = resume;
+    import_options.batch_rows = options.batch_rows;
+    import_options.batch_bytes = options.batch_bytes;
+    if (!rejects_path.empty() && max_errors < 0) return Status::usage("--rejects needs --max-errors");
+    std::unique_ptr<AtomicFileSink> rejects;
+    if (!rejects_path.empty()) {
+      Result<std::unique_ptr<AtomicFileSink>> file = AtomicFileSink::create(rejects_path, true);
+      if (!file) return file.take_status().context("rejects");
+      rejects = std::move(file.value());
+      import_options.reject = [&rejects](const RejectedRecord& r, std::string_view text) {
+        nlohmann::json head = {{"line", r.line}, {"stream", r.stream}, {"error", r.error}};
+        std::string line = head.dump();
+        line.pop_back();  // the record goes in unchanged, as the last member
+        line.append(",\"record\":").append(text).append("}\n");
+        return rejects->write(line).context("rejects");
+      };
+    }
 
     Result<std::unique_ptr<ByteSource>> in = open_archive_input(input);
     if (!in) return in.take_status();
@@ -239,14 +305,27 @@ struct ImportCommand {
     reader_options.strict_digests = !transformed;
     ArchiveReader reader(**in, input == "-" ? "<stdin>" : input, reader_options);
     DECANT_TRY(reader.open());
+    auto id = reader.header().find("archive_id");
+    facts["archive_id"] = id != reader.header().end() ? *id : nlohmann::json(nullptr);
 
     Result<std::unique_ptr<Sink>> sink = backend->open(target, options);
     if (!sink) return sink.take_status().context(redact_uri(target));
     auto progress = report.make("importing");
-    auto start = Clock::now();
+    if (progress) progress->expect(-1, archive_text_bytes(input));
     ImportSummary summary;
-    Status status = import_archive(reader, **sink, *sel, progress.get(), summary);
+    Status status = import_archive(reader, **sink, *sel, progress.get(), summary, import_options);
     if (progress) progress->done();
+    // Kept whether or not the import succeeded: it explains why.
+    if (rejects) DECANT_TRY(rejects->finish().context("rejects"));
+    if (max_errors >= 0) add_rejects(facts, summary);
+    facts["records"] = summary.records;
+    facts["bytes"] = reader.bytes_read();
+    facts["transformed"] = summary.transformed;
+    if (resume) facts["resumed"] = {{"after_line", summary.resumed_after_line}, {"records", summary.resumed_records}};
+    facts["streams"] = nlohmann::json::array();
+    for (const ImportedStream& s : summary.streams)
+      facts["streams"].push_back({{"name", s.name}, {"records", s.records}, {"digest", s.digest.hex()},
+                                  {"matches_archive", s.matches_archive}});
     if (!status) {
       if (status.side() == Side::kUsage) return status;
       // Only one transaction for the whole archive undoes everything; stream and batch modes
@@ -262,6 +341,14 @@ struct ImportCommand {
         " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn_mode_name(options.txn) +
         ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
         (dry_run ? "; nothing was written" : ""));
+    if (resume)
+      say(summary.resumed_after_line > 0
+              ? "resumed after archive line " + with_commas(summary.resumed_after_line) + ": " +
+                    with_commas(summary.resumed_records) + " records were already imported"
+              : "no checkpoint in the target: imported from the start");
+    if (summary.rejected > 0)
+      say("rejected " + with_commas(summary.rejected) + " records in " + with_commas(summary.batches_failed) +
+          " failed batches" + (rejects_path.empty() ? "" : " (see " + rejects_path + ")"));
     if (summary.transformed) {
       say("the archive's counts or digests differ from its records (a transformed archive); written:");
       for (const ImportedStream& s : summary.streams)
@@ -271,7 +358,18 @@ struct ImportCommand {
     return Status::ok();
   }
 
-  static Status check_offered(const SinkBackend& backend, const SinkOptions& options) {
+  static void add_rejects(nlohmann::json& facts, const ImportSummary& summary) {
+    facts["batches"] = {{"ok", summary.batches_ok}, {"failed", summary.batches_failed}};
+    facts["records_failed"] = summary.rejected;
+    nlohmann::json by_type = nlohmann::json::array();
+    for (const auto& [type, count] : summary.errors_by_type) by_type.push_back({{"type", type}, {"count", count}});
+    nlohmann::json first = nlohmann::json::array();
+    for (const RejectedRecord& r : summary.first_errors)
+      first.push_back({{"line", r.line}, {"stream", r.stream}, {"error", r.error}});
+    facts["errors"] = {{"by_type", by_type}, {"first", first}};
+  }
+
+  Status check_offered(const SinkBackend& backend, const SinkOptions& options) const {
     bool txn_ok = false, conflict_ok = false;
     std::string txns, conflicts;
     for (TxnMode m : backend.txn_modes) {
@@ -289,6 +387,11 @@ struct ImportCommand {
       return Status::usage(backend.scheme + " does not offer --conflict " + conflict_policy_name(options.conflict) +
                            " (it offers " + conflicts + ")");
     if (options.dry_run && !backend.dry_run) return Status::usage(backend.scheme + " does not offer --dry-run");
+    if (resume && !backend.resumable) return Status::usage(backend.scheme + " does not offer --resume");
+    if (resume && (options.drop || options.truncate || options.dry_run))
+      return Status::usage("--resume continues an import: it cannot be combined with --drop, --truncate or --dry-run");
+    if (max_errors >= 0 && !backend.isolates_batches)
+      return Status::usage(backend.scheme + " does not offer --max-errors (it cannot undo a failed batch)");
     return Status::ok();
   }
 };
@@ -552,9 +655,9 @@ void print_backends() {
     for (TxnMode m : b.txn_modes) txns += std::string(txns.empty() ? "" : ", ") + txn_mode_name(m);
     for (ConflictPolicy p : b.conflict_policies)
       conflicts += std::string(conflicts.empty() ? "" : ", ") + conflict_policy_name(p);
-    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s%s\n", (b.scheme + ":").c_str(),
+    std::printf("  %-10s %s\n  %-10s %s\n  %-10s --txn %s; --conflict %s%s%s%s\n", (b.scheme + ":").c_str(),
                 b.summary.c_str(), "", b.capabilities.c_str(), "", txns.c_str(), conflicts.c_str(),
-                b.dry_run ? "; --dry-run" : "");
+                b.dry_run ? "; --dry-run" : "", b.isolates_batches ? "; --max-errors" : "", b.resumable ? "; --resume" : "");
     print_options(b.options);
   }
 }
@@ -579,6 +682,10 @@ int run(int argc, char** argv) {
   CLI::App app{"decant: move data between databases through one verifiable archive format"};
   app.set_version_flag("--version", std::string("decant ") + DECANT_VERSION);
   app.require_subcommand(1);
+  // --config is the app's option; fallthrough lets it follow the subcommand too.
+  app.fallthrough();
+  app.set_config("--config", "", "Read options from a TOML file: top-level keys for any command, [export], [import], [diff] sections for one");
+  app.config_formatter(std::make_shared<CommandConfig>(app));
   ExportCommand export_command;
   ImportCommand import_command;
   InspectCommand inspect_command;

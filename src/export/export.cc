@@ -168,6 +168,13 @@ Status export_archive(Source& source, ArchiveWriter& writer, const StreamSelecti
     selected.push_back({&original, std::move(stream)});
   }
   DECANT_TRY(writer.write_header(source.describe()));
+  if (progress) {
+    int64_t expected = 0;  // the sum of the stream descriptions' estimates, when all have one
+    for (const Selected& s : selected) {
+      expected = s.stream.estimated_rows < 0 || expected < 0 ? -1 : expected + s.stream.estimated_rows;
+    }
+    progress->expect(expected, 0);
+  }
   size_t jobs = std::min<size_t>(static_cast<size_t>(std::max(source.parallel_reads(), 1)), selected.size());
   if (jobs <= 1) {
     DECANT_TRY(export_sequential(source, writer, selected, progress, summary));
@@ -184,6 +191,7 @@ Status export_archive(Source& source, ArchiveWriter& writer, const StreamSelecti
     DECANT_TRY(parallel.run(readers, summary));
   }
   DECANT_TRY(writer.finish());
+  if (progress) progress->advanced(writer.records_written(), writer.bytes_written());  // the trailer
   summary.records = writer.records_written();
   summary.bytes = writer.bytes_written();
   return Status::ok();

@@ -28,6 +28,28 @@ std::string utc_now_text() {
   return buf;
 }
 
+// Whether objects and arrays in a JSON text nest deeper than `limit`, the outermost counting as
+// level 1. Checked before nlohmann parses a non-record line: its tree costs tens of bytes per
+// level, so a line of 64 MiB of '[' would take gigabytes.
+bool nests_deeper_than(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::string dump_line(const ordered_json& j) {
   // Invalid UTF-8 in descriptive members (a file path, say) is replaced rather than fatal.
   return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
@@ -198,6 +220,9 @@ Status ArchiveReader::open() {
   Result<bool> got = next_line(line);
   if (!got) return got.take_status();
   if (!*got) return Status::archive(name_ + ": empty input, not a decant archive");
+  if (nests_deeper_than(line, kMaxNestingDepth))
+    return fail("not a decant archive: the first line nests deeper than " + std::to_string(kMaxNestingDepth) +
+                " levels");
   json header = json::parse(line, nullptr, false);
   if (header.is_discarded() || !header.is_object() || header.value("t", "") != "header" ||
       header.value("format", "") != kFormatName)
@@ -324,6 +349,8 @@ Status ArchiveReader::check_totals(const std::string& what, int64_t declared_cou
 }
 
 Result<std::optional<ArchiveEvent>> ArchiveReader::handle_other(std::string_view line, const std::string& kind) {
+  if (nests_deeper_than(line, kMaxNestingDepth))
+    return fail("corrupt line: nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels");
   json j = json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail("corrupt line: malformed JSON");
   if (kind == "stream") {

@@ -92,6 +92,8 @@ class ArchiveReader {
   // Valid for kRecord: the decoded record and its canonical encoding.
   const Record& record() const { return record_; }
   std::string_view canonical_record() const { return canonical_view_; }
+  // The record's JSON text exactly as it stands in the archive.
+  std::string_view raw_record() const { return raw_record_.empty() ? canonical_view_ : raw_record_; }
   Hash128 record_hash() const { return record_hash_; }
   // Valid for kEndStream.
   const StreamTotals& totals() const { return totals_; }

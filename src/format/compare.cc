@@ -39,7 +39,10 @@ void diff_records(const std::string& name, const StreamSummary& a, const StreamS
                   std::vector<RecordDifference>& out) {
   std::vector<RecordDifference> found;
   std::unordered_multimap<std::string, Hash128> remaining = a.records;
-  for (const auto& [identity, hash] : b.records) {
+  for (const auto& entry_b : b.records) {
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const std::string& identity = entry_b.first;
+    const Hash128& hash = entry_b.second;
     auto range = remaining.equal_range(identity);
     auto same = std::find_if(range.first, range.second, [&](const auto& entry) { return entry.second == hash; });
     if (same != range.second) {

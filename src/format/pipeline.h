@@ -33,6 +33,8 @@ class StreamSelection {
 class ProgressObserver {
  public:
   virtual ~ProgressObserver() = default;
+  // Totals known before the first record (-1 records / 0 bytes: unknown), for an ETA.
+  virtual void expect(int64_t /*records*/, uint64_t /*bytes*/) {}
   virtual void stream_started(const std::string& name, int64_t estimated_rows) = 0;
   // Called for every record; implementations throttle their own output.
   virtual void advanced(int64_t records, uint64_t bytes) = 0;

@@ -48,24 +48,18 @@ struct Value {
   std::vector<float> floats;
   std::vector<Field> fields;
 
-  static Value null() { return Value(); }
-  static Value of_bool(bool b) { Value v; v.kind = Kind::kBool; v.boolean = b; return v; }
-  static Value of_int(int64_t i) { Value v; v.kind = Kind::kInt64; v.integer = i; return v; }
-  static Value of_double(double d) { Value v; v.kind = Kind::kFloat64; v.real = d; return v; }
-  static Value of_text(std::string_view s) { return with_text(Kind::kText, s); }
-  static Value of_bytes(std::string_view s) { return with_text(Kind::kBytes, s); }
-  static Value with_text(Kind kind, std::string_view s) {
-    Value v; v.kind = kind; v.text.assign(s.data(), s.size()); return v;
-  }
+  // Defined below Field: clang instantiates std::vector<Field>'s members where these are
+  // defined, which needs Field complete.
+  static Value null();
+  static Value of_bool(bool b);
+  static Value of_int(int64_t i);
+  static Value of_double(double d);
+  static Value of_text(std::string_view s);
+  static Value of_bytes(std::string_view s);
+  static Value with_text(Kind kind, std::string_view s);
 
   // Resets to null while keeping allocated capacity, so hot loops can reuse one Value.
-  void clear() {
-    kind = Kind::kNull;
-    text.clear();
-    items.clear();
-    floats.clear();
-    fields.clear();
-  }
+  void clear();
 
   bool operator==(const Value& other) const;
 };
@@ -75,6 +69,24 @@ struct Field {
   Value value;
   bool operator==(const Field& other) const = default;
 };
+
+inline Value Value::null() { return Value(); }
+inline Value Value::of_bool(bool b) { Value v; v.kind = Kind::kBool; v.boolean = b; return v; }
+inline Value Value::of_int(int64_t i) { Value v; v.kind = Kind::kInt64; v.integer = i; return v; }
+inline Value Value::of_double(double d) { Value v; v.kind = Kind::kFloat64; v.real = d; return v; }
+inline Value Value::of_text(std::string_view s) { return with_text(Kind::kText, s); }
+inline Value Value::of_bytes(std::string_view s) { return with_text(Kind::kBytes, s); }
+inline Value Value::with_text(Kind kind, std::string_view s) {
+  Value v; v.kind = kind; v.text.assign(s.data(), s.size()); return v;
+}
+
+inline void Value::clear() {
+  kind = Kind::kNull;
+  text.clear();
+  items.clear();
+  floats.clear();
+  fields.clear();
+}
 
 // A record is the top-level document of one archive record line: a table row, a Redis key,
 // a MongoDB document. Field order is kept.

@@ -486,7 +486,9 @@ Status canonical_json(simdjson::ondemand::value v, std::string& out, int level) 
       return Status::ok();
     }
     case json_type::null: {
-      if (!v.is_null()) return bad("malformed null in $json");
+      // is_null() is a simdjson_result: converting it to bool throws on "nul", "nulx", ...
+      bool is_null = false;
+      if (v.is_null().get(is_null) || !is_null) return bad("malformed null in $json");
       out += "null";
       return Status::ok();
     }
@@ -594,15 +596,17 @@ void prove_tag(const char* start, const Value& value, CanonicalProof& proof) {
 Status decode_document(simdjson::ondemand::object obj, std::vector<Field>& fields, int level,
                        CanonicalProof* proof = nullptr) {
   size_t members = 0;
-  for (auto field : obj) {
+  for (auto member : obj) {
+    // A malformed member is an error here: calling key() on it would throw.
+    simdjson::ondemand::field field;
+    if (auto err = std::move(member).get(field)) return json_error(err, "a document member");
     if (proof) prove_key(field.key(), *proof);
     ++members;
     std::string_view key;
     if (auto err = field.unescaped_key().get(key)) return json_error(err, "a document key");
     fields.emplace_back();
     fields.back().name.assign(key);
-    simdjson::ondemand::value child;
-    if (auto err = field.value().get(child)) return json_error(err, "a document value");
+    simdjson::ondemand::value child = field.value();
     // The context frame is built only on failure: this runs for every member of every line.
     if (Status s = decode_value(child, fields.back().value, level + 1, proof); !s)
       return std::move(s).context(fields.back().name);
@@ -912,10 +916,13 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int level, Canon
   json_type type;
   if (auto err = json.type().get(type)) return json_error(err, "a value");
   switch (type) {
-    case json_type::null:
-      if (!json.is_null()) return bad("malformed null");
+    case json_type::null: {
+      // is_null() is a simdjson_result: converting it to bool throws on "nul", "nulx", ...
+      bool is_null = false;
+      if (json.is_null().get(is_null) || !is_null) return bad("malformed null");
       if (proof) proof->length += 4;
       return Status::ok();
+    }
     case json_type::boolean:
       out.kind = Kind::kBool;
       if (auto err = json.get_bool().get(out.boolean)) return json_error(err, "a boolean");
@@ -975,13 +982,15 @@ Status decode_value(simdjson::ondemand::value json, Value& out, int level, Canon
 
 Status decode_record(simdjson::ondemand::object json, Record& out, CanonicalProof* proof) {
   out.clear_keep_capacity();
-  for (auto field : json) {
+  for (auto member : json) {
+    // A malformed member is an error here: calling key() on it would throw.
+    simdjson::ondemand::field field;
+    if (auto err = std::move(member).get(field)) return json_error(err, "a record field");
     if (proof) prove_key(field.key(), *proof);
     std::string_view key;
     if (auto err = field.unescaped_key().get(key)) return json_error(err, "a record field name");
     Value& slot = out.add(key);
-    simdjson::ondemand::value child;
-    if (auto err = field.value().get(child)) return json_error(err, "a record field");
+    simdjson::ondemand::value child = field.value();
     // The record object is level 1, so a field's value sits at level 2. The context frame is
     // built only on failure: this runs for every field of every line.
     if (Status s = decode_value(child, slot, 2, proof); !s)

@@ -167,6 +167,13 @@ class RedisSink final : public Sink {
   Status commit() override {
     DECANT_TRY(flush_batch());
     DECANT_TRY(drain());
+    if (checkpoint_ && !options_.dry_run) {
+      // Complete: the checkpoint goes (not in the last batch's transaction, but a resume after
+      // a crash just here skips every record and removes it then).
+      DECANT_TRY(switch_db(checkpoint_db()));
+      Result<RedisReply> removed = redis_->call({"DEL", kCheckpointKey});
+      if (!removed) return removed.take_status();
+    }
     std::string report = std::string(options_.dry_run ? "redis: dry run: would write " : "redis: wrote ") +
                          with_s(keys_written_, "key") + " (" + with_s(records_written_, "record") + ")";
     if (skipped_existing_) report += "; skipped " + with_s(skipped_existing_, "existing key") + " (--conflict skip)";
@@ -174,6 +181,23 @@ class RedisSink final : public Sink {
     if (empty_rows_) report += "; " + with_s(empty_rows_, "row") + " with no non-null field not written";
     options_.note(report);
     return Status::ok();
+  }
+
+  void track(const Checkpoint* checkpoint) override { checkpoint_ = checkpoint; }
+
+  Result<std::optional<Checkpoint>> stored_checkpoint() override {
+    if (settings_.flush >= 0) return Status::usage("redis: --flush would empty what --resume continues");
+    DECANT_TRY(switch_db(checkpoint_db()));
+    Result<RedisReply> stored = redis_->call({"GET", kCheckpointKey});
+    if (!stored) return stored.take_status();
+    if ((*stored)->type != REDIS_REPLY_STRING) return std::optional<Checkpoint>();
+    nlohmann::json j = nlohmann::json::parse(reply_bytes(stored->get()), nullptr, false);
+    if (!j.is_object() || !j.contains("archive_id") || !j["archive_id"].is_string() || !j.contains("line") ||
+        !j["line"].is_number_integer() || !j.contains("records") || !j["records"].is_number_integer())
+      return Status::target(std::string("key ") + kCheckpointKey + " in database " + std::to_string(checkpoint_db()) +
+                            " is not a decant checkpoint");
+    return std::optional<Checkpoint>(
+        Checkpoint{j["archive_id"].get<std::string>(), j["line"].get<int64_t>(), j["records"].get<int64_t>()});
   }
 
   void rollback() override {
@@ -646,6 +670,7 @@ class RedisSink final : public Sink {
         DECANT_TRY(redis_->queue(std::string_view(batch_.data()).substr(s.begin, s.end - s.begin)));
         command += s.commands;
       }
+      if (any && checkpoint_) DECANT_TRY(queue_checkpoint(command));
       sent.commands = command + 1;
       if (any) {
         DECANT_TRY(redis_->queue("*1\r\n$4\r\nEXEC\r\n"));
@@ -705,6 +730,24 @@ class RedisSink final : public Sink {
     return Status::ok();
   }
 
+  // The checkpoint lives in the URI's database (0 when it names none), whichever database the
+  // batch writes: SELECT inside MULTI keeps it in the batch's transaction.
+  int checkpoint_db() const { return location_.db >= 0 ? location_.db : 0; }
+
+  // Queues, inside the batch's MULTI, the SET of the driver's checkpoint; counts its commands
+  // into `command`.
+  Status queue_checkpoint(size_t& command) {
+    nlohmann::json value = {
+        {"archive_id", checkpoint_->archive_id}, {"line", checkpoint_->line}, {"records", checkpoint_->records}};
+    out_.clear();
+    bool other_db = current_db_ != checkpoint_db();
+    if (other_db) out_.command({"SELECT", std::to_string(checkpoint_db())});
+    out_.command({"SET", kCheckpointKey, value.dump()});
+    if (other_db) out_.command({"SELECT", std::to_string(current_db_)});
+    command += out_.commands();
+    return redis_->queue(out_.data());
+  }
+
   Status drain() {
     while (!in_flight_.empty()) DECANT_TRY(read_in_flight());
     return Status::ok();
@@ -743,6 +786,8 @@ class RedisSink final : public Sink {
     return Status::ok();
   }
 
+  static constexpr const char* kCheckpointKey = "_decant:checkpoint";
+  const Checkpoint* checkpoint_ = nullptr;
   std::unique_ptr<RedisConnection> redis_;
   RedisLocation location_;
   std::string location_text_;
@@ -785,6 +830,7 @@ void register_redis_sink(SinkRegistry& registry) {
       .txn_modes = {TxnMode::kBatch},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
       .dry_run = true,
+      .resumable = true,
       .options =
           {
               {"rename-prefix", BackendOption::Type::kList,

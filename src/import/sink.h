@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,14 @@ struct SinkOptions {
   std::function<void(const std::string&)> note = [](const std::string&) {};
 };
 
+// Where a resumable import stands: every record at or before archive line `line` of the
+// archive `archive_id` is in the target (`records` of them were written).
+struct Checkpoint {
+  std::string archive_id;
+  int64_t line = 0;
+  int64_t records = 0;
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -46,6 +55,22 @@ class Sink {
   virtual bool needs_columns() const { return false; }
   // Undoes everything not yet committed. Called after any failure; must not throw.
   virtual void rollback() = 0;
+
+  // Isolated batches, for --max-errors (offered when SinkBackend::isolates_batches). The driver
+  // brackets a run of records of open streams with begin_batch and end_batch; end_batch writes
+  // out what the sink deferred and reports any failure of the batch. After a failed write or
+  // end_batch the driver calls abort_batch, which must leave the target exactly as it was at
+  // begin_batch (a savepoint); the driver then reruns the records one per batch.
+  virtual Status begin_batch() { return Status::internal("this target does not isolate batches"); }
+  virtual Status end_batch() { return Status::internal("this target does not isolate batches"); }
+  virtual Status abort_batch() { return Status::internal("this target does not isolate batches"); }
+
+  // Resumable imports (SinkBackend::resumable). The driver hands the sink a checkpoint that it
+  // keeps current before each call; the sink stores it in the target in the same transaction
+  // as every commit it makes before the last one, and removes it in the final commit.
+  virtual void track(const Checkpoint* /*checkpoint*/) {}
+  // The checkpoint an interrupted import left in the target, if any.
+  virtual Result<std::optional<Checkpoint>> stored_checkpoint() { return std::optional<Checkpoint>(); }
 };
 
 struct SinkBackend {
@@ -55,6 +80,8 @@ struct SinkBackend {
   std::vector<TxnMode> txn_modes;  // the modes this backend really offers
   std::vector<ConflictPolicy> conflict_policies;
   bool dry_run = false;            // whether it honours SinkOptions::dry_run
+  bool isolates_batches = false;   // whether it implements Sink::begin_batch and the rest
+  bool resumable = false;          // whether it implements Sink::track and stored_checkpoint
   std::vector<BackendOption> options;  // offered by `import`
   std::function<Result<std::unique_ptr<Sink>>(const std::string& uri, const SinkOptions&)> open;
 };

@@ -15,6 +15,47 @@ namespace {
 
 std::string table_frame(const std::string& table) { return "table \"" + table + "\""; }
 
+// What the archive's own DDL (create_sql, index definitions) may do: an archive is untrusted,
+// and sqlite3_exec runs every statement of a text, so "CREATE TABLE t(x); DROP TABLE other" or
+// an ATTACH would otherwise run in the target. SQLite's authorizer sees each action while the
+// statements are prepared; everything but creating this one table or an index on it is denied.
+struct DdlGuard {
+  std::string table;
+  std::string denied;  // the first action refused, for the message
+
+  static int authorize(void* self, int action, const char* a, const char* b, const char* database, const char*) {
+    auto* guard = static_cast<DdlGuard*>(self);
+    auto is = [](const char* text, const std::string& name) { return text && sqlite3_stricmp(text, name.c_str()) == 0; };
+    bool main = database && std::string_view(database) == "main";
+    bool allowed = false;
+    switch (action) {
+      case SQLITE_CREATE_TABLE: allowed = main && is(a, guard->table); break;
+      case SQLITE_CREATE_INDEX: allowed = main && is(b, guard->table); break;
+      // Bookkeeping SQLite does for CREATE itself, and reading the table an index is built on.
+      case SQLITE_INSERT:
+      case SQLITE_UPDATE: allowed = main && is(a, "sqlite_master"); break;
+      case SQLITE_READ: allowed = main && (is(a, "sqlite_master") || is(a, guard->table)); break;
+      case SQLITE_REINDEX: allowed = main; break;
+      case SQLITE_FUNCTION: allowed = true; break;  // index expressions; only deterministic ones pass
+      default: break;
+    }
+    if (!allowed && guard->denied.empty())
+      guard->denied = "action " + std::to_string(action) + (a ? std::string(" on \"") + a + "\"" : std::string());
+    return allowed ? SQLITE_OK : SQLITE_DENY;
+  }
+};
+
+// Runs DDL that came from the archive, refusing anything beyond creating `table` or its indexes.
+Status exec_archive_ddl(sqlite3* db, const std::string& sql, const std::string& table, const std::string& what) {
+  DdlGuard guard{table, ""};
+  sqlite3_set_authorizer(db, &DdlGuard::authorize, &guard);
+  Status status = sqlite_exec(db, sql, Side::kTarget);
+  sqlite3_set_authorizer(db, nullptr, nullptr);
+  if (status || guard.denied.empty()) return status;
+  return Status::target("refusing the archive's " + what + " for " + table_frame(table) +
+                        ": it does more than create that table and its indexes (" + guard.denied + ")");
+}
+
 // The declared type for a logical type from a non-SQLite source. The affinity it gives must not
 // rewrite values: decimals stay TEXT because NUMERIC affinity would turn "1.50" into 1.5.
 const char* declared_type(const std::string& logical) {
@@ -85,7 +126,8 @@ struct Target {
   std::string frame;                                   // error context, e.g. table "Album"
   SqliteStatement insert;
   std::unordered_map<std::string, int> parameter_of;  // field name -> 1-based parameter
-  int64_t records = 0;
+  int64_t records = 0;            // written so far, for "record N" in errors
+  int64_t records_at_batch = 0;   // at begin_batch, restored by abort_batch
   // Per parameter: the JSON text bound for a value SQLite cannot hold natively (it must live
   // until the row is stepped), and whether the user has been told about that column.
   std::vector<std::string> json_text;
@@ -203,12 +245,30 @@ class SqliteSink final : public Sink {
     if (options_.txn == TxnMode::kBatch) {
       ++batch_rows_;
       for (const Field& field : record) batch_bytes_ += static_cast<int64_t>(field.value.text.size()) + 8;
-      if (batch_rows_ >= options_.batch_rows || batch_bytes_ >= options_.batch_bytes) {
-        DECANT_TRY(commit_transaction());
-        DECANT_TRY(ensure_transaction());
-      }
+      // Inside an isolated batch the commit waits for end_batch: it would release the savepoint.
+      if (!in_savepoint_) return commit_full_batch();
     }
     return Status::ok();
+  }
+
+  Status begin_batch() override {
+    DECANT_TRY(ensure_transaction());
+    DECANT_TRY(sqlite_exec(db_.get(), "SAVEPOINT decant_batch", Side::kTarget));
+    in_savepoint_ = true;
+    for (auto& [name, target] : targets_) target.records_at_batch = target.records;
+    return Status::ok();
+  }
+
+  Status end_batch() override {
+    in_savepoint_ = false;
+    DECANT_TRY(sqlite_exec(db_.get(), "RELEASE decant_batch", Side::kTarget));
+    return options_.txn == TxnMode::kBatch ? commit_full_batch() : Status::ok();
+  }
+
+  Status abort_batch() override {
+    in_savepoint_ = false;
+    for (auto& [name, target] : targets_) target.records = target.records_at_batch;
+    return sqlite_exec(db_.get(), "ROLLBACK TO decant_batch; RELEASE decant_batch", Side::kTarget);
   }
 
   Status end_stream(const std::string& stream) override {
@@ -234,14 +294,32 @@ class SqliteSink final : public Sink {
       committed_ = true;
       return Status::ok();
     }
-    DECANT_TRY(commit_transaction());
+    // The import is complete: its checkpoint goes in the same transaction as the last records.
+    DECANT_TRY(ensure_transaction());
+    DECANT_TRY(sqlite_exec(db_.get(), std::string("DROP TABLE IF EXISTS ") + kCheckpointTable, Side::kTarget));
+    DECANT_TRY(commit_transaction(/*final=*/true));
     committed_ = true;
     return Status::ok();
+  }
+
+  void track(const Checkpoint* checkpoint) override { checkpoint_ = checkpoint; }
+
+  Result<std::optional<Checkpoint>> stored_checkpoint() override {
+    Result<std::vector<std::string>> columns = existing_columns(kCheckpointTable);
+    if (!columns) return columns.take_status();
+    if (columns->empty()) return std::optional<Checkpoint>();
+    Result<SqliteStatement> read = sqlite_prepare(
+        db_.get(), std::string("SELECT archive_id, line, records FROM ") + kCheckpointTable, Side::kTarget);
+    if (!read) return read.take_status();
+    if (sqlite3_step(read->get()) != SQLITE_ROW) return std::optional<Checkpoint>();
+    return std::optional<Checkpoint>(Checkpoint{std::string(sqlite_column_text(read->get(), 0)), sqlite3_column_int64(read->get(), 1),
+                                                sqlite3_column_int64(read->get(), 2)});
   }
 
   bool needs_columns() const override { return true; }
 
   void rollback() override {
+    in_savepoint_ = false;
     targets_.clear();  // finalizes the statements before the connection may close
     last_target_ = nullptr;
     if (in_transaction_ && db_) {
@@ -283,11 +361,39 @@ class SqliteSink final : public Sink {
     return Status::ok();
   }
 
-  Status commit_transaction() {
+  // TxnMode::kBatch: commits once the transaction holds a batch's worth of rows or bytes.
+  Status commit_full_batch() {
+    if (batch_rows_ < options_.batch_rows && batch_bytes_ < options_.batch_bytes) return Status::ok();
+    DECANT_TRY(commit_transaction());
+    return ensure_transaction();
+  }
+
+  // Every commit but the last carries the driver's checkpoint, so that --resume continues
+  // exactly after what this commit made durable.
+  Status commit_transaction(bool final = false) {
     if (!in_transaction_) return Status::ok();
+    if (checkpoint_ && !final) DECANT_TRY(store_checkpoint());
     DECANT_TRY(sqlite_exec(db_.get(), "COMMIT", Side::kTarget));
     in_transaction_ = false;
     committed_any_ = true;
+    return Status::ok();
+  }
+
+  Status store_checkpoint() {
+    DECANT_TRY(sqlite_exec(db_.get(),
+                           std::string("CREATE TABLE IF NOT EXISTS ") + kCheckpointTable +
+                               " (archive_id TEXT NOT NULL, line INTEGER NOT NULL, records INTEGER NOT NULL);"
+                               " DELETE FROM " + kCheckpointTable,
+                           Side::kTarget));
+    Result<SqliteStatement> insert = sqlite_prepare(
+        db_.get(), std::string("INSERT INTO ") + kCheckpointTable + " VALUES (?1, ?2, ?3)", Side::kTarget);
+    if (!insert) return insert.take_status();
+    const std::string& id = checkpoint_->archive_id;
+    sqlite3_bind_text(insert->get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(insert->get(), 2, checkpoint_->line);
+    sqlite3_bind_int64(insert->get(), 3, checkpoint_->records);
+    if (sqlite3_step(insert->get()) != SQLITE_DONE)
+      return Status::target(std::string("writing the checkpoint: ") + sqlite3_errmsg(db_.get()));
     return Status::ok();
   }
 
@@ -306,7 +412,12 @@ class SqliteSink final : public Sink {
 
     Result<std::vector<std::string>> existing = existing_columns(stream.name);
     if (!existing) return existing.take_status();
-    if (existing->empty()) return sqlite_exec(db_.get(), create_table_sql(stream), Side::kTarget);
+    if (existing->empty()) {
+      std::string create_sql = option(stream, "create_sql", std::string());
+      if (same_sqlite_table(stream) && !create_sql.empty())
+        return exec_archive_ddl(db_.get(), create_sql, stream.name, "create_sql");
+      return sqlite_exec(db_.get(), create_table_sql(stream), Side::kTarget);
+    }
 
     for (const Column& column : stream.columns) {
       bool present = false;
@@ -331,9 +442,8 @@ class SqliteSink final : public Sink {
     return columns;
   }
 
+  // The CREATE TABLE decant writes itself, with every identifier quoted.
   static std::string create_table_sql(const StreamInfo& stream) {
-    std::string create_sql = option(stream, "create_sql", std::string());
-    if (same_sqlite_table(stream) && !create_sql.empty()) return create_sql;
     bool sqlite_types = from_sqlite(stream);
 
     std::string sql = "CREATE TABLE " + sqlite_quote(stream.name) + " (";
@@ -463,7 +573,9 @@ class SqliteSink final : public Sink {
       Result<bool> exists = index_exists(name, stream.name);
       if (!exists) return exists.take_status();
       if (exists.value()) continue;  // loading into a table that already has it
-      Status created = sqlite_exec(db_.get(), sql, Side::kTarget);
+      Status created = verbatim && !index.definition.empty()
+                           ? exec_archive_ddl(db_.get(), sql, stream.name, "index definition")
+                           : sqlite_exec(db_.get(), sql, Side::kTarget);
       if (!created) return std::move(created).context("index \"" + name + "\"");
     }
     return Status::ok();
@@ -491,6 +603,10 @@ class SqliteSink final : public Sink {
   bool in_transaction_ = false;
   bool committed_any_ = false;    // some transaction reached the file (stream and batch modes)
   bool committed_ = false;        // commit() succeeded: the import is complete
+  // The table where an import in stream or batch mode keeps its checkpoint until it completes.
+  static constexpr const char* kCheckpointTable = "_decant_checkpoint";
+  const Checkpoint* checkpoint_ = nullptr;
+  bool in_savepoint_ = false;     // between begin_batch and end_batch / abort_batch
   int64_t batch_rows_ = 0;        // since the current transaction began (TxnMode::kBatch)
   int64_t batch_bytes_ = 0;
   std::unordered_map<std::string, Target> targets_;  // streams begun and not yet ended
@@ -508,6 +624,8 @@ void register_sqlite_sink(SinkRegistry& registry) {
       .txn_modes = {TxnMode::kSingle, TxnMode::kStream, TxnMode::kBatch},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
       .dry_run = true,
+      .isolates_batches = true,
+      .resumable = true,
       .options = {},
       .open = SqliteSink::open,
   });

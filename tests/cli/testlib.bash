@@ -103,6 +103,25 @@ check_eq() {
   fi
 }
 
+# kill_after RECORDS ARGS...: runs `decant ARGS...` with JSON progress after every 1,024
+# records and kills it with SIGKILL as soon as RECORDS records are done: a point in records, not
+# in time, so that it lands inside the command however fast or loaded the machine is. Sets
+# $killed_rc (137 when it was killed).
+kill_after() {
+  local records=$1 line
+  shift
+  coproc DECANT_KILLED { exec "$DECANT" "$@" --progress json --progress-interval 0 2>&1 >/dev/null; }
+  local pid=$DECANT_KILLED_PID
+  while IFS= read -r line <&"${DECANT_KILLED[0]}"; do
+    if [[ $line =~ \"records\":([0-9]+) ]] && ((BASH_REMATCH[1] >= records)); then
+      kill -9 "$pid"
+      break
+    fi
+  done
+  wait "$pid" 2>/dev/null
+  killed_rc=$?
+}
+
 finish() {
   if ((failures > 0)); then
     echo "$TEST_NAME: $failures of $checks checks FAILED" >&2

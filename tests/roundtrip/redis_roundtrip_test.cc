@@ -462,6 +462,55 @@ TEST(RedisRoundTrip, StreamsByPrefixPatternsAndCredentials) {
   r.cmd({"ACL", "DELUSER", "decant_test"});
 }
 
+// A password in the URI reaches neither the archive nor anything decant writes about the run:
+// progress lines, the summary, error messages and --report files, on success and on failure.
+TEST(RedisRoundTrip, PasswordNeverInArchivesLogsOrReports) {
+  Redis a(7), b(8);
+  a.flush();
+  b.flush();
+  for (const char* key : {"k1", "k2", "k3"}) a.cmd({"SET", key, key});
+  a.cmd({"ACL", "SETUSER", "decant_pw", "on", ">s3cret-pw", "~*", "+@all"});
+  TempDir dir;
+  auto with = [](const std::string& password, int db) {
+    return base_url().replace(0, 8, "redis://decant_pw:" + password + "@") + "/" + std::to_string(db);
+  };
+  std::string archive = dir.path("a.ndjson"), shown_target = base_url().replace(0, 8, "redis://decant_pw@") + "/8";
+  auto expect_no_password = [](const std::string& text, const std::string& password, const std::string& what) {
+    EXPECT_EQ(text.find(password), std::string::npos) << what << ": " << text;
+  };
+
+  CommandResult ex = run_ok("export " + quote(with("s3cret-pw", 7)) + " -o " + quote(archive) +
+                            " --progress json --progress-interval 0 --report " + quote(dir.path("export.json")));
+  expect_no_password(slurp(archive), "s3cret-pw", "archive");
+  expect_no_password(ex.err, "s3cret-pw", "export stderr");
+  expect_no_password(slurp(dir.path("export.json")), "s3cret-pw", "export report");
+
+  CommandResult im = run_ok("import " + quote(with("s3cret-pw", 8)) + " -i " + quote(archive) +
+                            " --progress json --progress-interval 0 --report " + quote(dir.path("import.json")));
+  expect_no_password(im.err, "s3cret-pw", "import stderr");
+  std::string report = slurp(dir.path("import.json"));
+  expect_no_password(report, "s3cret-pw", "import report");
+  EXPECT_NE(report.find("\"target\": \"" + shown_target + "\""), std::string::npos) << report;
+
+  // The keys exist now: a second import fails, and says so without the password.
+  CommandResult again = decant("import " + quote(with("s3cret-pw", 8)) + " -i " + quote(archive) + " --report " +
+                               quote(dir.path("failed.json")));
+  EXPECT_EQ(again.exit_code, 4) << again.err;
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  expect_no_password(again.err, "s3cret-pw", "failed import stderr");
+  expect_no_password(slurp(dir.path("failed.json")), "s3cret-pw", "failed import report");
+
+  // A wrong password is not echoed either.
+  CommandResult wrong = decant("import " + quote(with("wr0ng-pw", 8)) + " -i " + quote(archive) + " --report " +
+                               quote(dir.path("wrong.json")));
+  EXPECT_EQ(wrong.exit_code, 4) << wrong.err;
+  expect_no_password(wrong.err, "wr0ng-pw", "wrong password stderr");
+  std::string wrong_report = slurp(dir.path("wrong.json"));
+  expect_no_password(wrong_report, "wr0ng-pw", "wrong password report");
+  EXPECT_NE(wrong_report.find("\"ok\": false"), std::string::npos) << wrong_report;
+  a.cmd({"ACL", "DELUSER", "decant_pw"});
+}
+
 // SPEC 11.0: a keyspace lands in SQLite as one row per key (or page) with the value as JSON
 // text, and that table comes back into Redis as the original keys.
 TEST(RedisCrossBackend, RedisToSqliteAndBack) {

@@ -32,6 +32,14 @@ TEST(BackendFlags, GivesEachBackendItsOwnOptionsTyped) {
   EXPECT_EQ(*redis, nlohmann::json({{"split-prefix", ":"}, {"match", {"a:*", "b:*"}}, {"jobs", 4}}));
 }
 
+TEST(BackendFlags, ListValuesAreTakenAsGivenOnePerFlag) {
+  // CLI11 splits "[a,b]" into a list unless told not to: a glob with brackets must arrive whole.
+  Parsed p({"--match", "[ab]:*", "--match", "x,y", "--match", "[k]"});
+  Result<nlohmann::json> redis = p.flags.settings_for("redis source", kRedis, true);
+  ASSERT_TRUE(redis) << redis.status().message();
+  EXPECT_EQ(*redis, nlohmann::json({{"match", {"[ab]:*", "x,y", "[k]"}}}));
+}
+
 TEST(BackendFlags, AnotherBackendsOptionIsAUsageErrorOnlyWhenStrict) {
   Parsed p({"--split-prefix", ":", "--snapshot"});
   Result<nlohmann::json> strict = p.flags.settings_for("postgres source", kPostgres, true);

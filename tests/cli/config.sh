@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# --config FILE names source, target, selection and options as an alternative to flags:
+# top-level keys for every command that has them, [export] / [import] sections for one; flags
+# win over the file; a key no command knows is a usage error. DECANT_SOURCE / DECANT_TARGET
+# give the URIs from the environment, out of argv.
+source "$(dirname "$0")/testlib.bash" "$@"
+
+cat >"$TMP/job.toml" <<TOML
+# copy two tables
+source = "sqlite:$CHINOOK"
+target = "sqlite:$TMP/copy.db"
+only = ["Album", "Artist"]
+quiet = true
+
+[export]
+output = "$TMP/job.ndjson"
+
+[import]
+input = "$TMP/job.ndjson"
+report = "$TMP/report.json"
+TOML
+
+run export --config "$TMP/job.toml"
+check_rc 0 "export from a config file"
+check_empty "$TMP/err" "quiet = true applies"
+check_eq "$(jq -r 'select(.t == "stream") | .name' "$TMP/job.ndjson" | tr '\n' ' ')" "Album Artist " \
+  "the selection from the file"
+run --config "$TMP/job.toml" import
+check_rc 0 "import from a config file (--config before the command)"
+check_eq "$(sqlite3 "$TMP/copy.db" "SELECT count(*) FROM Album; SELECT count(*) FROM Artist" | tr '\n' ' ')" "347 275 " \
+  "the target from the file"
+check_eq "$(jq -c '[.ok, .options.conflict]' "$TMP/report.json")" '[true,"error"]' "the [import] section applies"
+
+# Flags win over the file: --conflict replace lets the same import run again.
+run import --config "$TMP/job.toml" --conflict replace
+check_rc 0 "a flag overrides the file"
+check_eq "$(jq -r .options.conflict "$TMP/report.json")" "replace" "the flag's value was used"
+run import --config "$TMP/job.toml"
+check_rc 4 "without the flag the file's settings hold (keys exist)"
+run import --config "$TMP/job.toml" "sqlite:$TMP/other.db"
+check_rc 0 "a TARGET on the command line wins over the file's"
+check_eq "$(sqlite3 "$TMP/other.db" "SELECT count(*) FROM Album")" "347" "the command line's target was written"
+
+printf 'conflct = "replace"\n' >"$TMP/typo.toml"
+run import --config "$TMP/typo.toml" "sqlite:$TMP/x.db" -i "$TMP/job.ndjson"
+check_rc 2 "a misspelt key"
+check_contains "$TMP/err" "conflct" "names the key"
+printf '[imprt]\nconflict = "replace"\n' >"$TMP/section.toml"
+run import --config "$TMP/section.toml" "sqlite:$TMP/x.db" -i "$TMP/job.ndjson"
+check_rc 2 "a misspelt section"
+check_absent "$TMP/x.db" "nothing written on a config error"
+run import --config "$TMP/missing.toml" "sqlite:$TMP/x.db" -i "$TMP/job.ndjson"
+check_rc 2 "a missing config file"
+
+# URIs from the environment.
+DECANT_SOURCE="sqlite:$CHINOOK" run export --only Genre -o "$TMP/env.ndjson" -q
+check_rc 0 "export with DECANT_SOURCE"
+DECANT_TARGET="sqlite:$TMP/env.db" run import -i "$TMP/env.ndjson" -q
+check_rc 0 "import with DECANT_TARGET"
+check_eq "$(sqlite3 "$TMP/env.db" "SELECT count(*) FROM Genre")" "25" "the target from the environment"
+DECANT_TARGET="sqlite:$TMP/env2.db" run import "sqlite:$TMP/arg.db" -i "$TMP/env.ndjson" -q
+check_rc 0 "an argument wins over the environment"
+check_absent "$TMP/env2.db" "the environment's target was not used"
+
+finish

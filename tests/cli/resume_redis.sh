@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# --resume into Redis: an import killed with SIGKILL at random points continues after the
+# checkpoint that each MULTI/EXEC batch sets with its keys (_decant:checkpoint); afterwards the
+# target holds exactly the archive's keys and values, nothing missing, nothing twice, and the
+# checkpoint is gone. Keys live under prefixes of their own in database 0, which no other test
+# uses; 150,000 generated keys.
+# servers: redis
+source "$(dirname "$0")/testlib.bash" "$@"
+use_server redis
+
+seed=${RESUME_SEED:-$RANDOM}
+RANDOM=$seed
+echo "resume_redis: random seed $seed (RESUME_SEED=$seed reproduces the kill points)"
+url=$DECANT_TEST_REDIS_URL  # database 0
+cli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" "$@"; }
+# delete_prefix P: removes every key starting with P from database 0.
+delete_prefix() {
+  cli EVAL "for _, k in ipairs(redis.call('KEYS', ARGV[1] .. '*')) do redis.call('DEL', k) end" 0 "$1" >/dev/null
+}
+
+delete_prefix "rsrc:"
+cli EVAL "for i = 1, 150000 do redis.call('SET', 'rsrc:' .. i, string.rep('v', i % 40) .. i) end" 0 >/dev/null
+"$DECANT" export -q "$url" --match 'rsrc:*' -o "$TMP/a.ndjson.zst" || fail "export"
+delete_prefix "rsrc:"
+# The archive's keys and values, with the prefix taken off, sorted.
+zstd -dc "$TMP/a.ndjson.zst" | jq -r 'select(.t == "rec") | "\(.r.key | ltrimstr("rsrc:")) \(.r.value)"' |
+  sort >"$TMP/expected"
+check_eq "$(wc -l <"$TMP/expected")" "150000" "the archive holds every key"
+
+for ((i = 0; i < 3; i++)); do
+  prefix="rdst$i:"
+  delete_prefix "$prefix"
+  at=$(((RANDOM * 32768 + RANDOM) % 148000 + 1000))
+  kill_after "$at" import -q "$url" -i "$TMP/a.ndjson.zst" --rename-prefix "rsrc:=$prefix"
+  check_eq "$killed_rc" "137" "point $i: the import was killed after $at records"
+  check_eq "$(cli EXISTS _decant:checkpoint)" "1" "point $i: a checkpoint is in the target"
+  run import "$url" -i "$TMP/a.ndjson.zst" --rename-prefix "rsrc:=$prefix" --resume
+  check_rc 0 "point $i: resume after SIGKILL at record $at"
+  check_contains "$TMP/err" "resumed after archive line" "point $i: it resumed"
+  "$DECANT" export -q "$url" --match "$prefix*" -o - |
+    jq -r --arg p "$prefix" 'select(.t == "rec") | "\(.r.key | ltrimstr($p)) \(.r.value)"' | sort >"$TMP/got"
+  checks=$((checks + 1))
+  cmp -s "$TMP/expected" "$TMP/got" || fail "point $i: the target's keys differ from the archive's: $(diff "$TMP/expected" "$TMP/got" | head -5)"
+  check_eq "$(cli EXISTS _decant:checkpoint)" "0" "point $i: the checkpoint is removed at the end"
+  delete_prefix "$prefix"
+done
+
+finish
