@@ -114,7 +114,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisLocati
   redisContext* context = redisConnectWithTimeout(location.host.c_str(), location.port, timeout);
   if (!context) return Status::error(side, "redis " + address + ": cannot allocate a connection");
   std::unique_ptr<RedisConnection> connection(new RedisConnection(context, side, address));
-  if (context->err) return Status::error(side, "redis " + address + ": cannot connect: " + context->errstr);
+  if (context->err) return Status::transient(side, "redis " + address + ": cannot connect: " + context->errstr);
   // Connecting may take 10 s at most; commands then wait as long as the server needs (a FLUSHDB
   // or a large EXEC can take a while).
   struct timeval no_timeout = {0, 0};
@@ -141,8 +141,8 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisLocati
 RedisConnection::~RedisConnection() { redisFree(context_); }
 
 Status RedisConnection::broken(const char* doing) const {
-  return Status::error(side_, "redis " + address_ + ": " + doing + ": " +
-                                  (context_->err ? context_->errstr : "connection lost"));
+  return Status::transient(side_, "redis " + address_ + ": " + doing + ": " +
+                                      (context_->err ? context_->errstr : "connection lost"));
 }
 
 Status RedisConnection::send(std::string_view resp) {
@@ -177,7 +177,12 @@ Result<RedisReply> RedisConnection::call(std::initializer_list<std::string_view>
   if (!got) return got;
   if (is_error(got->get())) {
     std::string name(args.size() ? *args.begin() : "");
-    return Status::error(side_, "redis " + address_ + ": " + name + ": " + std::string(reply_bytes(got->get())));
+    std::string_view text = reply_bytes(got->get());
+    std::string message = "redis " + address_ + ": " + name + ": " + std::string(text);
+    // A server loading its data set, busy with a script or mid-failover answers these.
+    bool retry_later = text.starts_with("LOADING") || text.starts_with("BUSY") || text.starts_with("TRYAGAIN") ||
+                       text.starts_with("MASTERDOWN");
+    return retry_later ? Status::transient(side_, message) : Status::error(side_, message);
   }
   return got;
 }

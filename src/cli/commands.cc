@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -213,6 +214,7 @@ struct ImportCommand {
   bool drop = false, truncate = false, transformed = false, dry_run = false, resume = false;
   size_t max_line_bytes = ReaderOptions().max_line_bytes;
   int64_t max_errors = -1;
+  int retries = 3;
   std::string rejects_path;
   SelectionFlags selection;
   ReportFlags report;
@@ -237,6 +239,10 @@ struct ImportCommand {
     cmd->add_option("--max-errors", max_errors,
                     "Reject up to N records the target refuses instead of failing (batches are isolated)")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--retries", retries,
+                    "Try again up to N times after a transient failure (lost connection, server restarting), "
+                    "with backoff from 0.5 s (default 3)")
+        ->check(CLI::Range(0, 100));
     cmd->add_option("--rejects", rejects_path, "With --max-errors: write each rejected record, its line and error, to FILE");
     selection.add_to(cmd);
     report.add_to(cmd);
@@ -298,30 +304,35 @@ struct ImportCommand {
       };
     }
 
-    Result<std::unique_ptr<ByteSource>> in = open_archive_input(input);
-    if (!in) return in.take_status();
-    ReaderOptions reader_options;
-    reader_options.max_line_bytes = max_line_bytes;
-    reader_options.strict_digests = !transformed;
-    ArchiveReader reader(**in, input == "-" ? "<stdin>" : input, reader_options);
-    DECANT_TRY(reader.open());
-    auto id = reader.header().find("archive_id");
-    facts["archive_id"] = id != reader.header().end() ? *id : nlohmann::json(nullptr);
-
-    Result<std::unique_ptr<Sink>> sink = backend->open(target, options);
-    if (!sink) return sink.take_status().context(redact_uri(target));
-    auto progress = report.make("importing");
-    if (progress) progress->expect(-1, archive_text_bytes(input));
     ImportSummary summary;
-    Status status = import_archive(reader, **sink, *sel, progress.get(), summary, import_options);
-    if (progress) progress->done();
+    uint64_t bytes_read = 0;
+    // Trying again is safe when the input can be read again and the target either undid
+    // everything (one transaction) or continues after its checkpoint.
+    bool can_retry = input != "-" && (backend->resumable || options.txn == TxnMode::kSingle);
+    double delay = 0.5;
+    int attempt = 0;
+    Status status;
+    for (;; ++attempt) {
+      summary = ImportSummary();
+      status = import_once(*backend, options, *sel, import_options, facts, summary, bytes_read);
+      if (status || !status.is_transient() || !can_retry || attempt >= retries || interrupt_requested()) break;
+      bool resumes = backend->resumable && !options.dry_run;
+      if (!report.quiet)
+        say("transient failure: " + status.message() + "; retry " + std::to_string(attempt + 1) + " of " +
+            std::to_string(retries) + " in " + std::to_string(delay).substr(0, 3) + " s" +
+            (resumes ? ", after the target's checkpoint" : ""));
+      usleep(useconds_t(delay * 1e6));
+      delay = std::min(delay * 2, 8.0);
+      if (resumes) import_options.resume = true;
+    }
+    facts["retries"] = attempt;
     // Kept whether or not the import succeeded: it explains why.
     if (rejects) DECANT_TRY(rejects->finish().context("rejects"));
     if (max_errors >= 0) add_rejects(facts, summary);
     facts["records"] = summary.records;
-    facts["bytes"] = reader.bytes_read();
+    facts["bytes"] = bytes_read;
     facts["transformed"] = summary.transformed;
-    if (resume) facts["resumed"] = {{"after_line", summary.resumed_after_line}, {"records", summary.resumed_records}};
+    if (import_options.resume) facts["resumed"] = {{"after_line", summary.resumed_after_line}, {"records", summary.resumed_records}};
     facts["streams"] = nlohmann::json::array();
     for (const ImportedStream& s : summary.streams)
       facts["streams"].push_back({{"name", s.name}, {"records", s.records}, {"digest", s.digest.hex()},
@@ -341,7 +352,7 @@ struct ImportCommand {
         " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn_mode_name(options.txn) +
         ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
         (dry_run ? "; nothing was written" : ""));
-    if (resume)
+    if (import_options.resume)
       say(summary.resumed_after_line > 0
               ? "resumed after archive line " + with_commas(summary.resumed_after_line) + ": " +
                     with_commas(summary.resumed_records) + " records were already imported"
@@ -356,6 +367,30 @@ struct ImportCommand {
             (s.matches_archive ? "" : " (differs from the archive's end line)"));
     }
     return Status::ok();
+  }
+
+  // One pass over the archive into a freshly opened target.
+  Status import_once(const SinkBackend& backend, const SinkOptions& options, const StreamSelection& selection,
+                     const ImportOptions& import_options, nlohmann::json& facts, ImportSummary& summary,
+                     uint64_t& bytes_read) {
+    Result<std::unique_ptr<ByteSource>> in = open_archive_input(input);
+    if (!in) return in.take_status();
+    ReaderOptions reader_options;
+    reader_options.max_line_bytes = max_line_bytes;
+    reader_options.strict_digests = !transformed;
+    ArchiveReader reader(**in, input == "-" ? "<stdin>" : input, reader_options);
+    DECANT_TRY(reader.open());
+    auto id = reader.header().find("archive_id");
+    facts["archive_id"] = id != reader.header().end() ? *id : nlohmann::json(nullptr);
+
+    Result<std::unique_ptr<Sink>> sink = backend.open(target, options);
+    if (!sink) return sink.take_status().context(redact_uri(target));
+    auto progress = report.make("importing");
+    if (progress) progress->expect(-1, archive_text_bytes(input));
+    Status status = import_archive(reader, **sink, selection, progress.get(), summary, import_options);
+    if (progress) progress->done();
+    bytes_read = reader.bytes_read();
+    return status;
   }
 
   static void add_rejects(nlohmann::json& facts, const ImportSummary& summary) {

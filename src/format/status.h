@@ -30,11 +30,19 @@ class [[nodiscard]] Status {
   static Status target(std::string m) { return error(Side::kTarget, std::move(m)); }
   static Status archive(std::string m) { return error(Side::kArchive, std::move(m)); }
   static Status internal(std::string m) { return error(Side::kInternal, std::move(m)); }
+  // A failure that may go away when the same work is tried again: a lost connection, a server
+  // restarting, a lock or serialization conflict. The import retries those (with backoff).
+  static Status transient(Side side, std::string m) {
+    Status s(side, std::move(m));
+    s.transient_ = true;
+    return s;
+  }
 
   bool is_ok() const { return side_ == Side::kNone; }
   explicit operator bool() const { return is_ok(); }
   Side side() const { return side_; }
   const std::string& message() const { return message_; }
+  bool is_transient() const { return transient_; }
 
   // Prepends a context frame: "frame: message".
   Status& context(const std::string& frame) & {
@@ -47,6 +55,7 @@ class [[nodiscard]] Status {
   Status(Side side, std::string message) : side_(side), message_(std::move(message)) {}
   Side side_ = Side::kNone;
   std::string message_;
+  bool transient_ = false;
 };
 
 template <typename T>
