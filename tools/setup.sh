@@ -24,6 +24,8 @@ packages=(
   libzstd-dev
   libxxhash-dev
   libsqlite3-dev
+  zlib1g-dev           # lightrag: nano-vectordb's zlib-compressed float16 vectors
+  libxml2-dev          # lightrag: GraphML read with libxml2's streaming xmlTextReader
   libcli11-dev
   libgtest-dev
   libgmock-dev
