@@ -33,6 +33,8 @@ struct SourceOptions {
   // Backend-specific settings: the backend's own command-line options (SourceBackend::options)
   // by flag name, e.g. {"split-prefix": ":"}.
   nlohmann::json settings = nlohmann::json::object();
+  // Messages for the user that are not errors, e.g. what a filter option left out.
+  std::function<void(const std::string&)> note = [](const std::string&) {};
 };
 
 struct SourceBackend {
