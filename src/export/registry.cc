@@ -16,6 +16,7 @@ SourceRegistry& builtin_sources() {
   static SourceRegistry registry = [] {
     SourceRegistry r;
     register_sqlite_source(r);
+    register_lightrag_source(r);
     return r;
   }();
   return registry;
