@@ -30,6 +30,7 @@ wait_for_quiet() {
 # measure FILE LABEL [--prepare 'cmd'] [--bytes N] [--rows N] -- command args...
 # Runs the command $RUNS times under /usr/bin/time (wall, user, sys, max RSS), running the
 # prepare command (untimed) before each run, and appends one JSON line per run to FILE.
+# RUN_NUMBER offsets the run numbers (for runs interleaved with other commands, one at a time).
 measure() {
   local file=$1 label=$2; shift 2
   local prepare="" bytes=0 rows=0
@@ -54,7 +55,7 @@ measure() {
     read -r wall user sys rss < <(tail -1 "$t")
     rm -f "$t"
     printf '{"label":"%s","run":%d,"wall":%s,"user":%s,"sys":%s,"maxrss_kb":%s,"bytes":%s,"rows":%s,"load1":%s}\n' \
-      "$label" "$i" "$wall" "$user" "$sys" "$rss" "$bytes" "$rows" "$load" >> "$file"
+      "$label" "$((${RUN_NUMBER:-0} + i))" "$wall" "$user" "$sys" "$rss" "$bytes" "$rows" "$load" >> "$file"
     log "$label run $i: ${wall}s rss ${rss}KB"
   done
 }

@@ -4,12 +4,12 @@
 # (default /tmp/decant-bench, removed at the end unless KEEP_DATA=1). See bench/README.md.
 #
 #   bench/run.sh            # build + codec + sqlite
-#   bench/run.sh codec      # only one part (codec | sqlite | profile); the build always runs
+#   bench/run.sh codec      # only one part (codec | sqlite | redis | profile); the build always runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 
-parts=${*:-codec sqlite profile}
+parts=${*:-codec sqlite redis profile}
 log "building Release in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF > "$OUT/build.log"
 cmake --build "$BUILD" --target decant codec_bench >> "$OUT/build.log"

@@ -116,6 +116,28 @@ def main():
             print(f"Import target (decant time <= 1.11 x sqlite3 .import): {d:.2f} s vs {b:.2f} s = "
                   f"{d / b:.2f}x -> {verdict} (speed {b / d:.2f}x of sqlite3)\n")
 
+    def redis_base(label):
+        if label.startswith("import:"):
+            return "import: redis-cli --pipe (SET)"
+        return None
+
+    rows = load(os.path.join(out, "redis.jsonl"))
+    n = max((r["rows"] for r in rows), default=0)
+    medians = timed_table(os.path.join(out, "redis.jsonl"), f"Redis, {n:,} string keys (and one list of {n:,} elements)",
+                          redis_base)
+    sizes(os.path.join(out, "redis-sizes.jsonl"), "File sizes")
+    if medians:
+        b = medians.get("import: redis-cli --pipe (SET)")
+        d = medians.get("import: decant --conflict replace")
+        if b and d:
+            verdict = "MET" if b / d >= 0.9 else "NOT MET"
+            print(f"Import target (decant speed >= 0.9x redis-cli --pipe): {d:.2f} s vs {b:.2f} s = "
+                  f"{b / d:.2f}x -> {verdict}\n")
+        e = medians.get("export: decant -o file.ndjson")
+        if e:
+            verdict = "MET" if n / e >= 300000 else "NOT MET"
+            print(f"Export target (>= 300,000 keys/s): {n / e:,.0f} keys/s -> {verdict}\n")
+
 
 if __name__ == "__main__":
     main()

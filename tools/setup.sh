@@ -26,6 +26,7 @@ packages=(
   libsqlite3-dev
   zlib1g-dev           # lightrag: nano-vectordb's zlib-compressed float16 vectors
   libxml2-dev          # lightrag: GraphML read with libxml2's streaming xmlTextReader
+  libhiredis-dev       # the Redis backend (hiredis 0.14)
   libcli11-dev
   libgtest-dev
   libgmock-dev

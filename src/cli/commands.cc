@@ -186,7 +186,7 @@ struct ImportCommand {
   std::string target;
   std::string input = "-";
   std::string conflict = "error";
-  std::string txn = "single";
+  std::string txn;  // empty: the target's first offered mode
   bool drop = false, truncate = false, transformed = false, dry_run = false;
   size_t max_line_bytes = ReaderOptions().max_line_bytes;
   SelectionFlags selection;
@@ -199,7 +199,7 @@ struct ImportCommand {
     cmd->add_option("-i,--input", input, "Archive file, or - for stdin (default)");
     cmd->add_option("--conflict", conflict, "On an existing key: error, skip, replace, merge")
         ->check(CLI::IsMember({"error", "skip", "replace", "merge"}));
-    cmd->add_option("--txn", txn, "Transactions: single (whole archive), stream, batch")
+    cmd->add_option("--txn", txn, "Transactions: single (whole archive), stream, batch (default: the target's first mode, see `decant backends`)")
         ->check(CLI::IsMember({"single", "stream", "batch"}));
     cmd->add_flag("--drop", drop, "Drop existing tables before loading");
     cmd->add_flag("--truncate", truncate, "Empty existing tables before loading");
@@ -227,6 +227,7 @@ struct ImportCommand {
                        : conflict == "merge"   ? ConflictPolicy::kMerge
                                                : ConflictPolicy::kError;
     options.txn = txn == "stream" ? TxnMode::kStream : txn == "batch" ? TxnMode::kBatch : TxnMode::kSingle;
+    if (txn.empty() && !backend->txn_modes.empty()) options.txn = backend->txn_modes.front();
     options.dry_run = dry_run;
     options.note = [this](const std::string& message) {
       if (!report.quiet) say(message);
@@ -253,11 +254,17 @@ struct ImportCommand {
     if (progress) progress->done();
     if (!status) {
       if (status.side() == Side::kUsage) return status;
-      return Status::error(status.side(), status.message() + " (nothing was committed to " + redact_uri(target) + ")");
+      // Only one transaction for the whole archive undoes everything; stream and batch modes
+      // keep what they committed before the failure.
+      std::string kept = options.txn == TxnMode::kSingle || options.dry_run
+                             ? " (nothing was committed to " + redact_uri(target) + ")"
+                             : " (what was committed to " + redact_uri(target) + " before the failure stays there: --txn " +
+                                   txn_mode_name(options.txn) + ")";
+      return Status::error(status.side(), status.message() + kept);
     }
     if (report.quiet) return Status::ok();
     say(std::string(dry_run ? "dry run: would import " : "imported ") + std::to_string(summary.streams.size()) +
-        " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn +
+        " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn_mode_name(options.txn) +
         ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
         (dry_run ? "; nothing was written" : ""));
     if (summary.transformed) {

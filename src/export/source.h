@@ -60,6 +60,7 @@ class SourceRegistry {
 // Explicit registration: one call per backend, in one place.
 void register_sqlite_source(SourceRegistry& registry);
 void register_lightrag_source(SourceRegistry& registry);
+void register_redis_source(SourceRegistry& registry);
 SourceRegistry& builtin_sources();
 
 }  // namespace decant

@@ -17,6 +17,7 @@ SinkRegistry& builtin_sinks() {
     SinkRegistry r;
     register_sqlite_sink(r);
     register_lightrag_sink(r);
+    register_redis_sink(r);
     return r;
   }();
   return registry;

@@ -1,0 +1,801 @@
+// Redis import (format/SPEC.md 11.3.4): records become commands in pipelined MULTI/EXEC batches.
+// A batch is checked for conflicts (EXISTS) before it is sent, and one batch is kept in flight
+// while the next is built. Batches do not roll back: what an EXEC applied stays.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "backends/redis_client.h"
+#include "format/uri.h"
+#include "format/value_codec.h"
+#include "import/sink.h"
+
+namespace decant {
+namespace {
+
+std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+enum class Mode {
+  kKeys,  // keyspace records (key, type, value, expire_at[, page])
+  kDump,  // keyspace records in dump mode (key, type, dump, expire_at)
+  kRows,  // any other stream: one key per record
+};
+
+// A stream being imported, and the key whose pages it is writing.
+struct StreamState {
+  StreamInfo info;
+  Mode mode = Mode::kKeys;
+  int db = 0;
+  int64_t records = 0;  // seen so far: numbers rows of a stream without key columns
+
+  enum class Open { kNone, kWrite, kSkip, kExpired };
+  Open open = Open::kNone;
+  std::string open_key;
+  std::string open_type;
+  int64_t next_page = 0;
+  uint64_t batch = 0;         // the batch that holds this key's page 0 check, if still current
+  size_t batch_key = 0;       // index of the key in that batch
+};
+
+// A value of a table store may hold the JSON text of an array or document (SPEC 11.0 rule 1):
+// decoded here into the value itself.
+Status unwrap(const Value& in, bool composite, Value& scratch, const Value*& out) {
+  out = &in;
+  bool json_text = in.kind == Kind::kJson || (composite && in.kind == Kind::kText);
+  if (!json_text) return Status::ok();
+  Result<Value> decoded = decode_value_text(in.text);
+  if (!decoded) return decoded.take_status();
+  scratch = std::move(decoded.value());
+  out = &scratch;
+  return Status::ok();
+}
+
+struct Settings {
+  std::vector<std::pair<std::string, std::string>> renames;  // --rename-prefix OLD=NEW
+  int flush = -1;                                           // --flush N
+  bool rows_as_hash = false;                                // --redis-row hash
+};
+
+Result<Settings> read_settings(const nlohmann::json& settings) {
+  Settings s;
+  if (!settings.is_object()) return s;
+  if (settings.contains("rename-prefix")) {
+    for (const auto& pair : settings["rename-prefix"]) {
+      std::string text = pair.is_string() ? pair.get<std::string>() : "";
+      size_t eq = text.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return Status::usage("--rename-prefix expects OLD=NEW with a non-empty OLD, got \"" + text + "\"");
+      s.renames.emplace_back(text.substr(0, eq), text.substr(eq + 1));
+    }
+  }
+  if (settings.contains("flush")) {
+    if (!settings["flush"].is_number_integer() || settings["flush"].get<int64_t>() < 0)
+      return Status::usage("--flush expects a database number");
+    s.flush = static_cast<int>(settings["flush"].get<int64_t>());
+  }
+  if (settings.contains("redis-row")) {
+    std::string row = settings["redis-row"].is_string() ? settings["redis-row"].get<std::string>() : "";
+    if (row != "json" && row != "hash") return Status::usage("--redis-row expects json or hash, got \"" + row + "\"");
+    s.rows_as_hash = row == "hash";
+  }
+  return s;
+}
+
+class RedisSink final : public Sink {
+ public:
+  static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
+    if (options.drop || options.truncate)
+      return Status::usage("redis: --drop and --truncate do not apply to a keyspace; use --conflict replace, or "
+                           "--flush DB to empty the database first");
+    if (options.conflict == ConflictPolicy::kMerge)
+      return Status::usage("redis: conflict policy \"merge\" is not supported (use error, skip or replace)");
+    Result<Settings> settings = read_settings(options.settings);
+    if (!settings) return settings.take_status();
+    Result<RedisLocation> location = parse_redis_uri(uri);
+    if (!location) return location.take_status();
+    if (settings->flush >= 0 && settings->flush != location->db)
+      return Status::usage("redis: --flush " + std::to_string(settings->flush) +
+                           " must name the database the URI names (" +
+                           (location->db < 0 ? "it names none: add /" + std::to_string(settings->flush)
+                                             : "/" + std::to_string(location->db)) +
+                           "), so that no other database is emptied by mistake");
+    Result<std::unique_ptr<RedisConnection>> connection = RedisConnection::open(*location, Side::kTarget);
+    if (!connection) return connection.take_status();
+    return std::unique_ptr<Sink>(new RedisSink(std::move(connection.value()), *location, redact_uri(uri),
+                                               std::move(settings.value()), options));
+  }
+
+  Status begin() override {
+    int db = location_.db >= 0 ? location_.db : 0;
+    DECANT_TRY(redis_->select(db));
+    current_db_ = db;
+    if (settings_.flush < 0) return Status::ok();
+    Result<RedisReply> size = redis_->call({"DBSIZE"});
+    if (!size) return size.take_status();
+    std::string what = "database " + std::to_string(db) + " (" + with_s((*size)->integer, "key") + ")";
+    if (options_.dry_run) {
+      options_.note("redis: dry run: would flush " + what);
+      return Status::ok();
+    }
+    Result<RedisReply> flushed = redis_->call({"FLUSHDB"});
+    if (!flushed) return flushed.take_status();
+    options_.note("redis: flushed " + what);
+    return Status::ok();
+  }
+
+  Status begin_stream(const StreamInfo& stream) override {
+    auto state = std::make_unique<StreamState>();
+    state->info = stream;
+    state->mode = mode_of(stream);
+    state->db = location_.db >= 0 ? location_.db : 0;
+    if (location_.db < 0 && stream.options.is_object() && stream.options.contains("redis_db") &&
+        stream.options["redis_db"].is_number_integer())
+      state->db = stream.options["redis_db"].get<int>();
+    if (state->mode == Mode::kRows) {
+      std::string key = stream.key.empty() ? "a record number from 1" : "its key fields joined by ':'";
+      options_.note("redis: stream \"" + stream.name + "\" is not a keyspace: each record becomes the " +
+                    (settings_.rows_as_hash ? "hash" : "JSON string") + " " + stream.name + ":K, K being " + key);
+    }
+    streams_[stream.name] = std::move(state);
+    return Status::ok();
+  }
+
+  Status write(const std::string& stream, const Record& record) override {
+    StreamState* state = find_stream(stream);
+    if (!state) return Status::internal("record for stream \"" + stream + "\", which has not begun");
+    ++state->records;
+    if (state->db != current_db_) DECANT_TRY(switch_db(state->db));
+    Status written = state->mode == Mode::kRows ? write_row(*state, record) : write_key(*state, record);
+    if (!written) return written;
+    if (static_cast<int64_t>(batch_records_) >= options_.batch_rows ||
+        static_cast<int64_t>(batch_.size()) >= options_.batch_bytes)
+      return flush_batch();
+    return Status::ok();
+  }
+
+  Status end_stream(const std::string& stream) override {
+    DECANT_TRY(flush_batch());
+    streams_.erase(stream);
+    last_stream_ = nullptr;
+    return Status::ok();
+  }
+
+  Status commit() override {
+    DECANT_TRY(flush_batch());
+    DECANT_TRY(drain());
+    std::string report = std::string(options_.dry_run ? "redis: dry run: would write " : "redis: wrote ") +
+                         with_s(keys_written_, "key") + " (" + with_s(records_written_, "record") + ")";
+    if (skipped_existing_) report += "; skipped " + with_s(skipped_existing_, "existing key") + " (--conflict skip)";
+    if (skipped_expired_) report += "; skipped " + with_s(skipped_expired_, "key") + " that had already expired";
+    if (empty_rows_) report += "; " + with_s(empty_rows_, "row") + " with no non-null field not written";
+    options_.note(report);
+    return Status::ok();
+  }
+
+  void rollback() override {
+    // Nothing to undo: sent batches stay (Redis has no rollback), the unsent one is dropped.
+    batch_.clear();
+    segments_.clear();
+    keys_.clear();
+  }
+
+ private:
+  RedisSink(std::unique_ptr<RedisConnection> redis, RedisLocation location, std::string location_text,
+            Settings settings, const SinkOptions& options)
+      : redis_(std::move(redis)),
+        location_(std::move(location)),
+        location_text_(std::move(location_text)),
+        settings_(std::move(settings)),
+        options_(options) {}
+
+  static Mode mode_of(const StreamInfo& stream) {
+    std::vector<std::string> names;
+    for (const Column& c : stream.columns) names.push_back(c.name);
+    std::sort(names.begin(), names.end());
+    using V = std::vector<std::string>;
+    if (names == V{"dump", "expire_at", "key", "type"}) return Mode::kDump;
+    if (names == V{"expire_at", "key", "type", "value"} || names == V{"expire_at", "key", "page", "type", "value"})
+      return Mode::kKeys;
+    if (stream.kind == "keyspace") {
+      bool dump = stream.options.is_object() && stream.options.contains("mode") && stream.options["mode"] == "dump";
+      return dump ? Mode::kDump : Mode::kKeys;
+    }
+    return Mode::kRows;
+  }
+
+  StreamState* find_stream(const std::string& name) {
+    if (last_stream_ && last_stream_->info.name == name) return last_stream_;
+    auto found = streams_.find(name);
+    last_stream_ = found == streams_.end() ? nullptr : found->second.get();
+    return last_stream_;
+  }
+
+  Status switch_db(int db) {
+    DECANT_TRY(flush_batch());
+    DECANT_TRY(drain());
+    DECANT_TRY(redis_->select(db));
+    current_db_ = db;
+    return Status::ok();
+  }
+
+  std::string renamed(std::string key) const {
+    for (const auto& [from, to] : settings_.renames)
+      if (key.compare(0, from.size(), from) == 0) return to + key.substr(from.size());
+    return key;
+  }
+
+  // ------------------------------------------------------------ keyspace records
+
+  static Status bad(const std::string& key, const std::string& what) {
+    return Status::target("key " + describe_key(key) + ": " + what);
+  }
+
+  Status write_key(StreamState& state, const Record& record) {
+    const Value* key_field = record.find(redis_field::kKey);
+    const Value* type_field = record.find(redis_field::kType);
+    const Value* expire_field = record.find(redis_field::kExpireAt);
+    const Value* page_field = record.find(redis_field::kPage);
+    const Value* value_field = record.find(state.mode == Mode::kDump ? redis_field::kDump : redis_field::kValue);
+    if (!key_field || !type_field || !value_field)
+      return Status::target("record " + std::to_string(state.records) + " lacks one of the fields key, type, " +
+                            (state.mode == Mode::kDump ? "dump" : "value"));
+    const Value* key_value;
+    DECANT_TRY(unwrap(*key_field, false, scratch_key_, key_value));
+    std::string key;
+    if (key_value->kind != Kind::kText && key_value->kind != Kind::kRawText && key_value->kind != Kind::kBytes)
+      return Status::target("record " + std::to_string(state.records) + ": key must be text or bytes, not " +
+                            kind_name(key_value->kind));
+    key = renamed(key_value->text);
+    if (type_field->kind != Kind::kText) return bad(key, "type must be text");
+    const std::string& type = type_field->text;
+    int64_t page = 0;
+    if (page_field && page_field->kind != Kind::kNull) {
+      if (page_field->kind != Kind::kInt64 || page_field->integer < 0) return bad(key, "page must be an integer >= 0");
+      page = page_field->integer;
+    }
+    std::optional<int64_t> expire_at;
+    if (expire_field && expire_field->kind != Kind::kNull) {
+      if (expire_field->kind != Kind::kInt64) return bad(key, "expire_at must be null or an integer (ms since the epoch)");
+      expire_at = expire_field->integer;
+    }
+
+    if (page == 0) {
+      state.open_key = key;
+      state.open_type = type;
+      state.next_page = 1;
+      if (expire_at && *expire_at <= unix_time_ms()) {
+        state.open = StreamState::Open::kExpired;
+        ++skipped_expired_;
+        return Status::ok();
+      }
+      state.open = StreamState::Open::kWrite;
+      Result<bool> added = add_key(state, key, options_.conflict != ConflictPolicy::kReplace);
+      if (!added) return added.take_status();
+      if (!*added) return Status::ok();  // skipped: it appeared earlier in this batch
+      ++keys_written_;
+    } else {
+      if (state.open == StreamState::Open::kNone || state.open_key != key || page != state.next_page)
+        return bad(key, "page " + std::to_string(page) + " does not follow page " + std::to_string(page - 1) +
+                            " of the same key (the pages of a key must be consecutive and in order)");
+      if (type != state.open_type) return bad(key, "page " + std::to_string(page) + " has another type than page 0");
+      ++state.next_page;
+      if (state.open != StreamState::Open::kWrite) return Status::ok();
+      if (state.batch != batch_number_) {
+        Result<bool> added = add_key(state, key, false);
+        if (!added) return added.take_status();
+      }
+    }
+    ++records_written_;
+    size_t mark_size = batch_.size(), mark_commands = batch_.commands();
+    Status built = state.mode == Mode::kDump ? dump_commands(state, key, *value_field, expire_at)
+                                             : value_commands(key, type, *value_field, page, expire_at);
+    if (!built) {
+      batch_.truncate(mark_size, mark_commands);
+      return built;
+    }
+    add_segment(state.batch_key, mark_size, mark_commands);
+    return Status::ok();
+  }
+
+  Status dump_commands(const StreamState& state, const std::string& key, const Value& dump,
+                       std::optional<int64_t> expire_at) {
+    if (dump.kind != Kind::kBytes) return bad(key, "dump must be bytes (a DUMP payload)");
+    std::string ttl = expire_at ? std::to_string(*expire_at) : "0";
+    if (options_.conflict == ConflictPolicy::kReplace) {
+      batch_.command({"RESTORE", key, ttl, dump.text, "ABSTTL", "REPLACE"});
+    } else {
+      batch_.command({"RESTORE", key, ttl, dump.text, "ABSTTL"});
+    }
+    if (!rdb_note_) {
+      rdb_note_ = true;
+      restore_versions_ = "the archive's payloads are RDB version " +
+                          (state.info.options.contains("rdb_version") ? state.info.options["rdb_version"].dump()
+                                                                       : std::string("?")) +
+                          ", the target is Redis " + redis_->version();
+    }
+    return Status::ok();
+  }
+
+  // Appends the bytes of a byte-string value as an argument.
+  Status byte_arg(const std::string& key, const Value& value, const char* what) {
+    if (!byte_string_of(value, bytes_))
+      return bad(key, std::string(what) + " must be text or bytes, not " + kind_name(value.kind));
+    batch_.arg(bytes_);
+    return Status::ok();
+  }
+
+  Status score_arg(const std::string& key, const Value& value) {
+    char text[32];
+    std::string_view score;
+    if (value.kind == Kind::kFloat64) {
+      if (std::isnan(value.real)) return bad(key, "a sorted-set score cannot be NaN");
+      if (std::isinf(value.real)) {
+        score = value.real > 0 ? "+inf" : "-inf";
+      } else {
+        char* end = std::to_chars(text, text + sizeof text, value.real).ptr;
+        score = std::string_view(text, static_cast<size_t>(end - text));
+      }
+    } else if (value.kind == Kind::kInt64 || value.kind == Kind::kInt32) {
+      char* end = std::to_chars(text, text + sizeof text, value.integer).ptr;
+      score = std::string_view(text, static_cast<size_t>(end - text));
+    } else if (value.kind == Kind::kText || value.kind == Kind::kDecimal) {
+      score = value.text;
+    } else {
+      return bad(key, std::string("a sorted-set score must be a number, not ") + kind_name(value.kind));
+    }
+    batch_.arg(score);
+    return Status::ok();
+  }
+
+  static bool is_pair(const Value& v) { return v.kind == Kind::kArray && v.items.size() == 2; }
+
+  Status value_commands(const std::string& key, const std::string& type, const Value& raw, int64_t page,
+                        std::optional<int64_t> expire_at) {
+    const Value* value;
+    Status unwrapped = unwrap(raw, type != "string", scratch_value_, value);
+    if (!unwrapped) return bad(key, "value: " + unwrapped.message());
+    bool replace_first = page == 0 && options_.conflict == ConflictPolicy::kReplace;
+    if (type == "string") {
+      if (page == 0) {
+        batch_.begin(3);
+        batch_.arg("SET");  // replaces a key of any type, and its expiry
+      } else {
+        batch_.begin(3);
+        batch_.arg("APPEND");
+      }
+      batch_.arg(key);
+      DECANT_TRY(byte_arg(key, *value, "a string value"));
+    } else if (type == "hash") {
+      if (replace_first) batch_.command({"DEL", key});
+      if (value->kind == Kind::kDocument) {
+        if (!value->fields.empty()) {
+          batch_.begin(2 + 2 * value->fields.size());
+          batch_.arg("HSET");
+          batch_.arg(key);
+          for (const Field& f : value->fields) {
+            batch_.arg(f.name);
+            DECANT_TRY(byte_arg(key, f.value, "a hash value"));
+          }
+        }
+      } else if (value->kind == Kind::kArray) {
+        if (!std::all_of(value->items.begin(), value->items.end(), is_pair))
+          return bad(key, "a hash value must be a document or an array of [field, value] pairs");
+        if (!value->items.empty()) {
+          batch_.begin(2 + 2 * value->items.size());
+          batch_.arg("HSET");
+          batch_.arg(key);
+          for (const Value& pair : value->items) {
+            DECANT_TRY(byte_arg(key, pair.items[0], "a hash field"));
+            DECANT_TRY(byte_arg(key, pair.items[1], "a hash value"));
+          }
+        }
+      } else {
+        return bad(key, std::string("a hash value must be a document or an array of pairs, not ") + kind_name(value->kind));
+      }
+    } else if (type == "list" || type == "set") {
+      if (value->kind != Kind::kArray)
+        return bad(key, "a " + type + " value must be an array, not " + kind_name(value->kind));
+      if (replace_first) batch_.command({"DEL", key});
+      if (!value->items.empty()) {
+        batch_.begin(2 + value->items.size());
+        batch_.arg(type == "list" ? "RPUSH" : "SADD");
+        batch_.arg(key);
+        for (const Value& item : value->items) DECANT_TRY(byte_arg(key, item, "an element"));
+      }
+    } else if (type == "zset") {
+      if (value->kind != Kind::kArray || !std::all_of(value->items.begin(), value->items.end(), is_pair))
+        return bad(key, "a zset value must be an array of [member, score] pairs");
+      if (replace_first) batch_.command({"DEL", key});
+      if (!value->items.empty()) {
+        batch_.begin(2 + 2 * value->items.size());
+        batch_.arg("ZADD");
+        batch_.arg(key);
+        for (const Value& pair : value->items) {
+          DECANT_TRY(score_arg(key, pair.items[1]));
+          DECANT_TRY(byte_arg(key, pair.items[0], "a member"));
+        }
+      }
+    } else if (type == "stream") {
+      if (replace_first) batch_.command({"DEL", key});
+      DECANT_TRY(stream_commands(key, *value, page));
+    } else {
+      return bad(key, "unknown type \"" + type + "\" (string, hash, list, set, zset or stream)");
+    }
+    if (expire_at) {
+      batch_.begin(3);
+      batch_.arg("PEXPIREAT");
+      batch_.arg(key);
+      batch_.arg(*expire_at);
+    }
+    return Status::ok();
+  }
+
+  static const Value* member(const Value& document, std::string_view name) {
+    for (const Field& f : document.fields)
+      if (f.name == name) return &f.value;
+    return nullptr;
+  }
+
+  Status stream_commands(const std::string& key, const Value& value, int64_t page) {
+    const Value* entries = value.kind == Kind::kDocument ? member(value, "entries") : nullptr;
+    if (!entries || entries->kind != Kind::kArray)
+      return bad(key, "a stream value must be a document with an array \"entries\"");
+    if (page == 0 && entries->items.empty()) {
+      // XADD cannot make an empty stream; this one is trimmed away at once. XSETID below sets
+      // the real last id.
+      batch_.command({"XADD", key, "MAXLEN", "0", "0-1", "x", ""});
+    }
+    for (const Value& entry : entries->items) {
+      const Value* id = entry.kind == Kind::kDocument ? member(entry, "id") : nullptr;
+      const Value* fields = entry.kind == Kind::kDocument ? member(entry, "fields") : nullptr;
+      if (!id || id->kind != Kind::kText || !fields)
+        return bad(key, "a stream entry must be a document with \"id\" (text) and \"fields\"");
+      size_t count = fields->kind == Kind::kDocument ? fields->fields.size()
+                     : fields->kind == Kind::kArray  ? fields->items.size()
+                                                     : 0;
+      if (count == 0) return bad(key, "stream entry " + id->text + " has no fields");
+      batch_.begin(3 + 2 * count);
+      batch_.arg("XADD");
+      batch_.arg(key);
+      batch_.arg(id->text);
+      if (fields->kind == Kind::kDocument) {
+        for (const Field& f : fields->fields) {
+          batch_.arg(f.name);
+          DECANT_TRY(byte_arg(key, f.value, "a stream value"));
+        }
+      } else {
+        for (const Value& pair : fields->items) {
+          if (!is_pair(pair)) return bad(key, "stream entry " + id->text + ": fields must be [field, value] pairs");
+          DECANT_TRY(byte_arg(key, pair.items[0], "a stream field"));
+          DECANT_TRY(byte_arg(key, pair.items[1], "a stream value"));
+        }
+      }
+    }
+    const Value* last_id = member(value, "last_id");
+    if (last_id && last_id->kind == Kind::kText) {
+      bool seven = redis_->major_version() >= 7;
+      const Value* added = member(value, "entries_added");
+      const Value* deleted = member(value, "max_deleted_id");
+      bool with_added = seven && added && added->kind == Kind::kInt64;
+      bool with_deleted = seven && deleted && deleted->kind == Kind::kText;
+      batch_.begin(3 + (with_added ? 2 : 0) + (with_deleted ? 2 : 0));
+      batch_.arg("XSETID");
+      batch_.arg(key);
+      batch_.arg(last_id->text);
+      if (with_added) {
+        batch_.arg("ENTRIESADDED");
+        batch_.arg(added->integer);
+      }
+      if (with_deleted) {
+        batch_.arg("MAXDELETEDID");
+        batch_.arg(deleted->text);
+      }
+    }
+    const Value* groups = member(value, "groups");
+    if (groups && groups->kind == Kind::kArray) {
+      for (const Value& group : groups->items) {
+        const Value* name = group.kind == Kind::kDocument ? member(group, "name") : nullptr;
+        const Value* delivered = group.kind == Kind::kDocument ? member(group, "last_delivered_id") : nullptr;
+        const Value* read = group.kind == Kind::kDocument ? member(group, "entries_read") : nullptr;
+        if (!name || !delivered || delivered->kind != Kind::kText)
+          return bad(key, "a stream group must have \"name\" and \"last_delivered_id\"");
+        bool with_read = redis_->major_version() >= 7 && read && read->kind == Kind::kInt64;
+        batch_.begin(5 + (with_read ? 2 : 0));
+        batch_.arg("XGROUP");
+        batch_.arg("CREATE");
+        batch_.arg(key);
+        DECANT_TRY(byte_arg(key, *name, "a group name"));
+        batch_.arg(delivered->text);
+        if (with_read) {
+          batch_.arg("ENTRIESREAD");
+          batch_.arg(read->integer);
+        }
+      }
+    }
+    return Status::ok();
+  }
+
+  // ------------------------------------------------------------ rows of other streams
+
+  // The text a field value has as part of a key name or as a hash field (SPEC 11.3.4).
+  static void row_text(const Value& value, std::string& out) {
+    switch (value.kind) {
+      case Kind::kBool: out = value.boolean ? "true" : "false"; return;
+      case Kind::kText:
+      case Kind::kRawText:
+      case Kind::kBytes:
+      case Kind::kDecimal:
+      case Kind::kDate:
+      case Kind::kTime:
+      case Kind::kTimeTz:
+      case Kind::kTimestamp:
+      case Kind::kTimestampTz:
+      case Kind::kUuid:
+      case Kind::kJson: out = value.text; return;
+      default:
+        if (byte_string_of(value, out)) return;
+        out.clear();
+        encode_value(value, out);
+    }
+  }
+
+  Status write_row(StreamState& state, const Record& record) {
+    std::string key = state.info.name;
+    if (state.info.key.empty()) {
+      key += ":" + std::to_string(state.records);
+    } else {
+      for (const std::string& column : state.info.key) {
+        const Value* part = record.find(column);
+        row_text(part ? *part : Value(), bytes_);
+        key += ":" + bytes_;
+      }
+    }
+    key = renamed(std::move(key));
+    size_t fields = 0;
+    for (const Field& f : record) fields += f.value.kind != Kind::kNull;
+    if (settings_.rows_as_hash && fields == 0) {
+      ++empty_rows_;
+      return Status::ok();
+    }
+    Result<bool> added = add_key(state, key, options_.conflict != ConflictPolicy::kReplace);
+    if (!added) return added.take_status();
+    if (!*added) return Status::ok();
+    ++keys_written_;
+    ++records_written_;
+    size_t mark_size = batch_.size(), mark_commands = batch_.commands();
+    if (settings_.rows_as_hash) {
+      if (options_.conflict == ConflictPolicy::kReplace) batch_.command({"DEL", key});
+      batch_.begin(2 + 2 * fields);
+      batch_.arg("HSET");
+      batch_.arg(key);
+      for (const Field& f : record) {
+        if (f.value.kind == Kind::kNull) continue;
+        batch_.arg(f.name);
+        row_text(f.value, bytes_);
+        batch_.arg(bytes_);
+      }
+    } else {
+      bytes_.clear();
+      encode_record(record, bytes_);
+      batch_.command({"SET", key, bytes_});
+    }
+    add_segment(state.batch_key, mark_size, mark_commands);
+    return Status::ok();
+  }
+
+  // ------------------------------------------------------------ batches
+
+  struct BatchKey {
+    std::string name;
+    bool check = false;    // page 0 under --conflict error/skip: must not exist yet
+    bool skipped = false;  // found to exist under --conflict skip
+    StreamState* stream = nullptr;
+  };
+  struct Segment {  // the commands of one record
+    size_t key;
+    size_t begin, end;
+    size_t commands;
+  };
+  struct InFlight {  // a sent batch whose replies are not read yet
+    size_t commands = 0;
+    std::vector<std::pair<size_t, std::string>> first_command_of;  // command index -> key, ascending
+  };
+
+  // Registers the key of a record in the current batch; false when the record is to be skipped
+  // because the same key already came earlier in this batch (--conflict skip).
+  Result<bool> add_key(StreamState& state, const std::string& key, bool check) {
+    if (check) {
+      auto [it, fresh] = checked_.emplace(key, keys_.size());
+      if (!fresh) {
+        if (options_.conflict == ConflictPolicy::kError)
+          return Status::target("key " + describe_key(key) + " appears twice in the archive (--conflict error)");
+        state.open = StreamState::Open::kSkip;
+        ++skipped_existing_;
+        return false;
+      }
+    }
+    state.batch = batch_number_;
+    state.batch_key = keys_.size();
+    keys_.push_back(BatchKey{key, check, false, &state});
+    return true;
+  }
+
+  void add_segment(size_t key, size_t begin, size_t commands_before) {
+    ++batch_records_;
+    segments_.push_back(Segment{key, begin, batch_.size(), batch_.commands() - commands_before});
+  }
+
+  Status flush_batch() {
+    if (keys_.empty() && batch_.empty()) return Status::ok();
+    DECANT_TRY(check_conflicts());
+    InFlight sent;
+    if (!options_.dry_run) {
+      // MULTI, the segments of keys not skipped, EXEC, queued straight from the batch buffer.
+      size_t command = 1;
+      bool any = false;
+      for (const Segment& s : segments_) {
+        if (keys_[s.key].skipped) continue;
+        if (!any) DECANT_TRY(redis_->queue("*1\r\n$5\r\nMULTI\r\n"));
+        any = true;
+        if (sent.first_command_of.empty() || sent.first_command_of.back().second != keys_[s.key].name)
+          sent.first_command_of.emplace_back(command, keys_[s.key].name);
+        DECANT_TRY(redis_->queue(std::string_view(batch_.data()).substr(s.begin, s.end - s.begin)));
+        command += s.commands;
+      }
+      sent.commands = command + 1;
+      if (any) {
+        DECANT_TRY(redis_->queue("*1\r\n$4\r\nEXEC\r\n"));
+        DECANT_TRY(redis_->flush());
+        in_flight_.push_back(std::move(sent));
+      }
+    }
+    for (const Segment& s : segments_)
+      if (keys_[s.key].skipped) --records_written_;
+    batch_.clear();
+    segments_.clear();
+    keys_.clear();
+    checked_.clear();
+    batch_records_ = 0;
+    ++batch_number_;
+    // One batch stays in flight, so the server executes it while the next one is built.
+    while (in_flight_.size() > 1) DECANT_TRY(read_in_flight());
+    return Status::ok();
+  }
+
+  // EXISTS for every key that must not exist yet: one multi-key EXISTS first, which is 0 in the
+  // usual case; only otherwise one per key, to name them.
+  Status check_conflicts() {
+    std::vector<size_t> checked;
+    for (size_t i = 0; i < keys_.size(); ++i)
+      if (keys_[i].check) checked.push_back(i);
+    if (checked.empty()) return Status::ok();
+    out_.clear();
+    out_.begin(1 + checked.size());
+    out_.arg("EXISTS");
+    for (size_t i : checked) out_.arg(keys_[i].name);
+    DECANT_TRY(redis_->send(out_.data()));
+    DECANT_TRY(drain());  // replies of the batch in flight come first
+    Result<RedisReply> count = redis_->reply();
+    if (!count) return count.take_status();
+    if (is_error(count->get())) return Status::target("EXISTS: " + std::string(reply_bytes(count->get())));
+    if ((*count)->integer == 0) return Status::ok();
+
+    out_.clear();
+    for (size_t i : checked) out_.command({"EXISTS", keys_[i].name});
+    DECANT_TRY(redis_->send(out_.data()));
+    for (size_t i : checked) {
+      Result<RedisReply> exists = redis_->reply();
+      if (!exists) return exists.take_status();
+      if ((*exists)->integer == 0) continue;
+      BatchKey& key = keys_[i];
+      if (options_.conflict == ConflictPolicy::kError)
+        return Status::target("key " + describe_key(key.name) + " already exists in database " +
+                              std::to_string(current_db_) + " (--conflict error; use skip or replace)");
+      key.skipped = true;
+      ++skipped_existing_;
+      --keys_written_;
+      // Its later pages, in this batch or after it, are skipped with it.
+      if (key.stream->batch == batch_number_ && key.stream->batch_key == i && key.stream->open_key == key.name)
+        key.stream->open = StreamState::Open::kSkip;
+    }
+    return Status::ok();
+  }
+
+  Status drain() {
+    while (!in_flight_.empty()) DECANT_TRY(read_in_flight());
+    return Status::ok();
+  }
+
+  // Reads MULTI's, every QUEUED and EXEC's replies of the oldest batch in flight, and fails on
+  // the first command that failed, naming its key.
+  Status read_in_flight() {
+    InFlight batch = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    auto key_of = [&](size_t command) -> std::string {
+      auto after = std::upper_bound(batch.first_command_of.begin(), batch.first_command_of.end(), command,
+                                    [](size_t c, const auto& entry) { return c < entry.first; });
+      return after == batch.first_command_of.begin() ? "?" : std::prev(after)->second;
+    };
+    std::string first_error;
+    for (size_t i = 0; i + 1 < batch.commands; ++i) {
+      Result<RedisReply> queued = redis_->reply();
+      if (!queued) return queued.take_status();
+      if (is_error(queued->get()) && first_error.empty())
+        first_error = "key " + describe_key(key_of(i)) + ": " + std::string(reply_bytes(queued->get()));
+    }
+    Result<RedisReply> exec = redis_->reply();
+    if (!exec) return exec.take_status();
+    if (!first_error.empty()) return Status::target(first_error + " (the batch was not executed)");
+    const redisReply* results = exec->get();
+    if (results->type != REDIS_REPLY_ARRAY)
+      return Status::target("EXEC: " + (is_error(results) ? std::string(reply_bytes(results)) : "the batch was aborted"));
+    for (size_t i = 0; i < results->elements; ++i) {
+      if (!is_error(results->element[i])) continue;
+      std::string message = "key " + describe_key(key_of(i + 1)) + ": " + std::string(reply_bytes(results->element[i]));
+      if (message.find("DUMP payload") != std::string::npos && !restore_versions_.empty())
+        message += " (" + restore_versions_ + "; dump archives restore into the same Redis version)";
+      return Status::target(message + " (the other commands of its batch were applied: Redis does not roll back)");
+    }
+    return Status::ok();
+  }
+
+  std::unique_ptr<RedisConnection> redis_;
+  RedisLocation location_;
+  std::string location_text_;
+  Settings settings_;
+  SinkOptions options_;
+  int current_db_ = -1;
+
+  std::unordered_map<std::string, std::unique_ptr<StreamState>> streams_;
+  StreamState* last_stream_ = nullptr;
+
+  RespBuffer batch_;                  // commands of the records in the current batch
+  std::vector<Segment> segments_;
+  std::vector<BatchKey> keys_;
+  std::unordered_map<std::string, size_t> checked_;  // page-0 keys of this batch under error/skip
+  size_t batch_records_ = 0;
+  uint64_t batch_number_ = 1;
+  RespBuffer out_;                    // what goes on the wire
+  std::deque<InFlight> in_flight_;
+
+  std::string bytes_;
+  Value scratch_key_, scratch_value_;
+  bool rdb_note_ = false;
+  std::string restore_versions_;
+
+  int64_t keys_written_ = 0;
+  int64_t records_written_ = 0;
+  int64_t skipped_existing_ = 0;
+  int64_t skipped_expired_ = 0;
+  int64_t empty_rows_ = 0;
+};
+
+}  // namespace
+
+void register_redis_sink(SinkRegistry& registry) {
+  registry.add(SinkBackend{
+      .scheme = "redis",
+      .summary = "Redis server (redis://[[user]:password@]host[:port][/db]; password also from REDISCLI_AUTH)",
+      .capabilities = "pipelined MULTI/EXEC batches that do NOT roll back: a failed import leaves what earlier "
+                      "batches wrote; expiry restored (expired keys skipped); tables as JSON strings or hashes",
+      .txn_modes = {TxnMode::kBatch},
+      .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
+      .dry_run = true,
+      .options =
+          {
+              {"rename-prefix", BackendOption::Type::kList,
+               "Redis: write keys starting with OLD as starting with NEW, OLD=NEW (repeatable)"},
+              {"flush", BackendOption::Type::kInt,
+               "Redis: empty database N first (FLUSHDB); N must be the URI's database"},
+              {"redis-row", BackendOption::Type::kString,
+               "Redis: a table row becomes a JSON string (json, the default) or a hash (hash)"},
+          },
+      .open = RedisSink::open,
+  });
+}
+
+}  // namespace decant
