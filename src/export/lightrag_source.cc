@@ -306,10 +306,7 @@ void register_lightrag_source(SourceRegistry& registry) {
       .scheme = "lightrag",
       .summary = "LightRAG working directory (lightrag:DIR): kv_store_*.json, vdb_*.json, graph_*.graphml of every workspace",
       .capabilities = "no snapshot (LightRAG must not write meanwhile); files are read incrementally, one entry at a time",
-      .options = {{"workspace", BackendOption::Type::kString, "LightRAG workspace to export (\"\" is the default one; default: every workspace)"},
-                  {"namespaces", BackendOption::Type::kString, "comma-separated LightRAG namespaces to export (default: all)"},
-                  {"cache-types", BackendOption::Type::kString,
-                   "llm_response_cache entries to export: cache types such as extract,summary,analysis (the default), query, keywords, or all"}},
+      .options = export_options(),
       .open = LightragSource::open,
   });
 }

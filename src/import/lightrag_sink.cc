@@ -643,10 +643,7 @@ void register_lightrag_sink(SinkRegistry& registry) {
       .txn_modes = {TxnMode::kSingle, TxnMode::kStream},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
       .dry_run = true,
-      .options = {{"workspace", BackendOption::Type::kString, "LightRAG workspace to write every stream into (\"\" is the default one)"},
-                  {"namespaces", BackendOption::Type::kString, "comma-separated LightRAG namespaces to import (default: all)"},
-                  {"cache-types", BackendOption::Type::kString,
-                   "llm_response_cache entries to import: cache types such as extract,summary,analysis, query, keywords, or all (the default)"}},
+      .options = import_options(),
       .open = LightragSink::open,
   });
 }

@@ -262,4 +262,57 @@ Result<Selection> selection_from_settings(const nlohmann::json& settings, std::s
   return selection;
 }
 
+std::vector<BackendOption> export_options() {
+  return {{"workspace", BackendOption::Type::kString, "LightRAG workspace to export (\"\" is the default one; default: every workspace)"},
+          {"namespaces", BackendOption::Type::kString, "comma-separated LightRAG namespaces (default: all)"},
+          {"cache-types", BackendOption::Type::kString,
+           "llm_response_cache entries: cache types such as extract,summary,analysis (export default), query, keywords, "
+           "or all (import default)"}};
+}
+
+std::vector<BackendOption> import_options() {
+  std::vector<BackendOption> options = export_options();
+  options[0].help = "LightRAG workspace to write every stream into (\"\" is the default one; default: each stream's own)";
+  return options;
+}
+
+BackendOption layout_option() {
+  return {"layout", BackendOption::Type::kString, "application layout: lightrag (LightRAG's own keys, SPEC 11.5.4)"};
+}
+
+Result<bool> wants_lightrag_layout(const nlohmann::json& settings) {
+  if (!settings.is_object() || !settings.contains("layout")) {
+    for (const BackendOption& option : export_options())
+      if (settings.is_object() && settings.contains(option.flag))
+        return Status::usage("--" + option.flag + " needs --layout lightrag");
+    return false;
+  }
+  const nlohmann::json& layout = settings["layout"];
+  if (!layout.is_string() || layout.get<std::string>() != "lightrag")
+    return Status::usage("--layout: the only layout is lightrag");
+  return true;
+}
+
+Result<bool> expand_legacy_cache(const std::string& mode, Value& value, const std::function<Status(const Record&)>& emit) {
+  if (value.kind != Kind::kDocument || value.fields.empty()) return false;
+  for (const Field& entry : value.fields) {
+    if (entry.value.kind != Kind::kDocument) return false;
+    bool has_return = false;
+    for (const Field& f : entry.value.fields) has_return = has_return || f.name == "return";
+    if (!has_return) return false;
+  }
+  Record record;
+  for (Field& entry : value.fields) {
+    std::string cache_type = "extract";
+    for (const Field& f : entry.value.fields)
+      if (f.name == "cache_type" && f.value.kind == Kind::kText) cache_type = f.value.text;
+    record.clear_keep_capacity();
+    record.add("_id") = Value::of_text(flattened_cache_key(mode, cache_type, entry.name));
+    for (Field& f : entry.value.fields)
+      if (f.name != "_id") record.add(f.name) = std::move(f.value);
+    DECANT_TRY(emit(record));
+  }
+  return true;
+}
+
 }  // namespace decant::lightrag

@@ -4,6 +4,7 @@
 // `--layout lightrag` of Redis, PostgreSQL and MongoDB) shares these rules.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -12,8 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "format/pipeline.h"
 #include "format/schema.h"
 #include "format/status.h"
+#include "format/value.h"
 
 namespace decant::lightrag {
 
@@ -109,5 +112,20 @@ struct Selection {
 // Reads the backend settings "workspace", "namespaces" and "cache-types"; `default_cache_types`
 // applies when --cache-types is not given.
 Result<Selection> selection_from_settings(const nlohmann::json& settings, std::string_view default_cache_types);
+
+// The command-line options of every LightRAG reader and writer: --workspace, --namespaces,
+// --cache-types (export: default extract,summary,analysis; import: default all).
+std::vector<BackendOption> export_options();
+std::vector<BackendOption> import_options();
+// --layout, for backends that also have a plain mode: "lightrag" selects SPEC 11.5.4.
+BackendOption layout_option();
+// Whether the settings ask for the LightRAG layout; fails on an unknown layout.
+Result<bool> wants_lightrag_layout(const nlohmann::json& settings);
+
+// A legacy nested cache entry (SPEC 11.5.2): `value` is what key `mode` held. When every member
+// is an object holding "return", calls `emit` once per member with the flattened record
+// ({mode}:{cache_type or extract}:{hash}, members unchanged) and returns true; otherwise
+// returns false and emits nothing (the entry is an ordinary record).
+Result<bool> expand_legacy_cache(const std::string& mode, Value& value, const std::function<Status(const Record&)>& emit);
 
 }  // namespace decant::lightrag
