@@ -95,10 +95,19 @@ Result<std::unique_ptr<JsonFileReader>> JsonFileReader::open(const std::string& 
   return std::unique_ptr<JsonFileReader>(new JsonFileReader(fd, path, offset));
 }
 
+std::unique_ptr<JsonFileReader> JsonFileReader::from_text(std::string_view text, std::string name) {
+  std::unique_ptr<JsonFileReader> reader(new JsonFileReader(-1, std::move(name), 0));
+  reader->buffer_.assign(text.begin(), text.end());
+  reader->end_ = text.size();
+  return reader;
+}
+
 JsonFileReader::JsonFileReader(int fd, std::string path, uint64_t offset)
     : fd_(fd), path_(std::move(path)), buffer_(kBufferBytes), base_(offset), at_start_(offset == 0) {}
 
-JsonFileReader::~JsonFileReader() { ::close(fd_); }
+JsonFileReader::~JsonFileReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 Status JsonFileReader::error(const std::string& message) const {
   return Status::source(path_ + ": byte " + std::to_string(offset()) + ": " + message);
@@ -112,6 +121,7 @@ Result<bool> JsonFileReader::fill(size_t n) {
       end_ -= pos_;
       pos_ = 0;
     }
+    if (fd_ < 0) return false;  // text in memory: all of it is in the buffer
     if (buffer_.size() - end_ < n) buffer_.resize(std::max(buffer_.size() * 2, n));
     ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (got < 0) {
@@ -528,6 +538,39 @@ void append_py_float(double value, std::string& out) {
   int magnitude = exponent < 0 ? -exponent : exponent;
   if (magnitude < 10) out += '0';
   out += std::to_string(magnitude);
+}
+
+void escape_non_ascii(std::string& json) {
+  size_t i = 0;
+  while (i < json.size() && static_cast<unsigned char>(json[i]) < 0x7f) ++i;
+  if (i == json.size()) return;
+  std::string out(json, 0, i);
+  auto escape = [&out](uint32_t unit) {
+    static const char* digits = "0123456789abcdef";
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += digits[(unit >> shift) & 0xF];
+  };
+  while (i < json.size()) {
+    unsigned char c = static_cast<unsigned char>(json[i]);
+    if (c < 0x7f) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // Valid UTF-8 by construction: the writers refuse raw (non-UTF-8) text.
+    int length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t cp = length == 1 ? c : length == 2 ? (c & 0x1F) : length == 3 ? (c & 0x0F) : (c & 0x07);
+    for (int k = 1; k < length && i + k < json.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(json[i + k]) & 0x3F);
+    i += length;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      escape(0xD800 + (cp >> 10));
+      escape(0xDC00 + (cp & 0x3FF));
+    } else {
+      escape(cp);
+    }
+  }
+  json = std::move(out);
 }
 
 void append_py_newline(PyLayout layout, int level, std::string& out) {

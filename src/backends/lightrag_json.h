@@ -18,6 +18,8 @@ class JsonFileReader {
  public:
   // Opens `path` for reading from byte `offset`. Errors are source errors naming the file.
   static Result<std::unique_ptr<JsonFileReader>> open(const std::string& path, uint64_t offset = 0);
+  // Reads JSON text held in memory (a Redis value); `name` stands for the path in messages.
+  static std::unique_ptr<JsonFileReader> from_text(std::string_view text, std::string name);
   ~JsonFileReader();
   JsonFileReader(const JsonFileReader&) = delete;
   JsonFileReader& operator=(const JsonFileReader&) = delete;
@@ -82,6 +84,10 @@ Status append_py_json(const Value& value, PyLayout layout, int level, std::strin
 Status append_py_member(std::string_view name, const Value& value, PyLayout layout, int level, bool first,
                         std::string& out);
 void append_py_object_end(bool empty, PyLayout layout, int level, std::string& out);
+// Python's json.dumps default ensure_ascii=True, applied to JSON text written raw: every
+// character outside ' '..'~' inside it becomes a lowercase \uXXXX escape (astral characters
+// as surrogate pairs), as Redis values written by LightRAG hold them.
+void escape_non_ascii(std::string& json);
 // Python's float repr (shortest round-trip digits; exponent form below 1e-4 and from 1e16),
 // with json's bare NaN, Infinity and -Infinity.
 void append_py_float(double value, std::string& out);
