@@ -1152,6 +1152,7 @@ void register_redis_source(SourceRegistry& registry) {
           },
       .open = RedisSource::open,
   };
+  backend.capabilities += "; --layout lightrag: LightRAG's own KV and doc-status keys (SPEC 11.5.4)";
   backend.options.push_back(lightrag::layout_option());
   for (BackendOption& option : lightrag::export_options()) backend.options.push_back(std::move(option));
   registry.add(std::move(backend));

@@ -801,6 +801,7 @@ void register_redis_sink(SinkRegistry& registry) {
           },
       .open = RedisSink::open,
   };
+  backend.capabilities += "; --layout lightrag: LightRAG's own KV and doc-status keys (SPEC 11.5.4)";
   backend.options.push_back(lightrag::layout_option());
   for (BackendOption& option : lightrag::import_options()) backend.options.push_back(std::move(option));
   registry.add(std::move(backend));

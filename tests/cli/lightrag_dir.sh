@@ -7,6 +7,11 @@ source "$(dirname "$0")/testlib.bash" "$@"
 
 SRC=$DATA/lightrag/rag_storage
 
+run backends
+check_contains "$TMP/out" "lightrag:  LightRAG working directory" "backends lists the lightrag: source and target"
+check_contains "$TMP/out" "--layout lightrag: LightRAG's own KV and doc-status keys" "backends shows Redis's LightRAG layout"
+check_contains "$TMP/out" "--cache-types" "backends shows the LightRAG options"
+
 # same_files A B WHAT: the LightRAG files of directory A and B (not their subdirectories) are
 # byte-identical.
 same_files() {
