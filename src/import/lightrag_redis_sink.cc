@@ -33,13 +33,10 @@ class LightragRedisSink final : public Sink {
   Status begin() override { return redis_->select(db_); }
 
   Status begin_stream(const StreamInfo& stream) override {
-    bool table_form = is_table_shape(stream);
-    if (!stream.columns.empty() && !table_form)
-      return Status::target("not a LightRAG stream: it has columns (LightRAG streams are collections keyed by _id, SPEC 11.5)");
-    Result<StreamId> identified = identify_stream(stream);
-    if (!identified) return Status::target(identified.take_status().message());
-    StreamId id = *identified;
-    if (selection_.workspace) id.workspace = *selection_.workspace;
+    Result<SinkStream> target_stream = sink_stream(stream, selection_);
+    if (!target_stream) return target_stream.take_status();
+    StreamId id = target_stream->id;
+    bool table_form = target_stream->table_form;
     if (!selection_.keeps_namespace(id.ns)) {
       options_.note("stream \"" + stream.name + "\" left out: --namespaces does not select \"" + id.ns + "\"");
       return Status::ok();

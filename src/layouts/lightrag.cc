@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "import/table_shape.h"
+
 namespace decant::lightrag {
 namespace {
 
@@ -260,6 +262,18 @@ Result<Selection> selection_from_settings(const nlohmann::json& settings, std::s
   if (!filter) return filter.take_status();
   selection.cache = std::move(filter.value());
   return selection;
+}
+
+Result<SinkStream> sink_stream(const StreamInfo& stream, const Selection& selection) {
+  SinkStream out;
+  out.table_form = is_table_shape(stream);
+  if (!stream.columns.empty() && !out.table_form)
+    return Status::target("not a LightRAG stream: it has columns (LightRAG streams are collections keyed by _id, SPEC 11.5)");
+  Result<StreamId> identified = identify_stream(stream);
+  if (!identified) return Status::target(identified.take_status().message());
+  out.id = *identified;
+  if (selection.workspace) out.id.workspace = *selection.workspace;
+  return out;
 }
 
 std::vector<BackendOption> export_options() {

@@ -113,6 +113,14 @@ struct Selection {
 // applies when --cache-types is not given.
 Result<Selection> selection_from_settings(const nlohmann::json& settings, std::string_view default_cache_types);
 
+// What a sink makes of an archive stream: its logical identity with --workspace applied, and
+// whether it arrives in table form (SPEC 11.0 rule 1). A stream with other columns is refused.
+struct SinkStream {
+  StreamId id;
+  bool table_form = false;
+};
+Result<SinkStream> sink_stream(const StreamInfo& stream, const Selection& selection);
+
 // The command-line options of every LightRAG reader and writer: --workspace, --namespaces,
 // --cache-types (export: default extract,summary,analysis; import: default all).
 std::vector<BackendOption> export_options();
