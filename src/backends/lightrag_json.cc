@@ -92,18 +92,18 @@ Result<std::unique_ptr<JsonFileReader>> JsonFileReader::open(const std::string& 
     ::close(fd);
     return failed;
   }
-  return std::unique_ptr<JsonFileReader>(new JsonFileReader(fd, path, offset));
+  return std::unique_ptr<JsonFileReader>(new JsonFileReader(fd, path, offset, kBufferBytes));
 }
 
 std::unique_ptr<JsonFileReader> JsonFileReader::from_text(std::string_view text, std::string name) {
-  std::unique_ptr<JsonFileReader> reader(new JsonFileReader(-1, std::move(name), 0));
+  std::unique_ptr<JsonFileReader> reader(new JsonFileReader(-1, std::move(name), 0, 0));
   reader->buffer_.assign(text.begin(), text.end());
   reader->end_ = text.size();
   return reader;
 }
 
-JsonFileReader::JsonFileReader(int fd, std::string path, uint64_t offset)
-    : fd_(fd), path_(std::move(path)), buffer_(kBufferBytes), base_(offset), at_start_(offset == 0) {}
+JsonFileReader::JsonFileReader(int fd, std::string path, uint64_t offset, size_t buffer_bytes)
+    : fd_(fd), path_(std::move(path)), buffer_(buffer_bytes), base_(offset), at_start_(offset == 0) {}
 
 JsonFileReader::~JsonFileReader() {
   if (fd_ >= 0) ::close(fd_);
@@ -540,24 +540,40 @@ void append_py_float(double value, std::string& out) {
   out += std::to_string(magnitude);
 }
 
+namespace {
+
+// Index of the first byte at or after `from` that is 0x7F or above (DEL or part of a non-ASCII
+// character), or size(); eight bytes at a time.
+size_t next_non_ascii(const std::string& text, size_t from) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  size_t i = from;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    // A byte >= 0x80 has its high bit set, 0x7F gets it by adding 1 (a carry out of 0xFF only
+    // follows a byte that is flagged already).
+    if ((word | (word + kOnes)) & kHighs) break;
+  }
+  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x7f) ++i;
+  return i;
+}
+
+}  // namespace
+
 void escape_non_ascii(std::string& json) {
-  size_t i = 0;
-  while (i < json.size() && static_cast<unsigned char>(json[i]) < 0x7f) ++i;
+  size_t i = next_non_ascii(json, 0);
   if (i == json.size()) return;
-  std::string out(json, 0, i);
+  std::string out;
+  out.reserve(json.size() + json.size() / 8);
+  out.append(json, 0, i);
   auto escape = [&out](uint32_t unit) {
     static const char* digits = "0123456789abcdef";
     out += "\\u";
     for (int shift = 12; shift >= 0; shift -= 4) out += digits[(unit >> shift) & 0xF];
   };
   while (i < json.size()) {
-    unsigned char c = static_cast<unsigned char>(json[i]);
-    if (c < 0x7f) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
     // Valid UTF-8 by construction: the writers refuse raw (non-UTF-8) text.
+    unsigned char c = static_cast<unsigned char>(json[i]);
     int length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     uint32_t cp = length == 1 ? c : length == 2 ? (c & 0x1F) : length == 3 ? (c & 0x0F) : (c & 0x07);
     for (int k = 1; k < length && i + k < json.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(json[i + k]) & 0x3F);
@@ -569,6 +585,9 @@ void escape_non_ascii(std::string& json) {
     } else {
       escape(cp);
     }
+    size_t next = next_non_ascii(json, i);
+    out.append(json, i, next - i);
+    i = next;
   }
   json = std::move(out);
 }

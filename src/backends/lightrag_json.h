@@ -55,7 +55,7 @@ class JsonFileReader {
   Status error(const std::string& message) const;
 
  private:
-  JsonFileReader(int fd, std::string path, uint64_t offset);
+  JsonFileReader(int fd, std::string path, uint64_t offset, size_t buffer_bytes);
   // Ensures `n` unread bytes are buffered unless the file ends first; false at end of file.
   Result<bool> fill(size_t n);
   Status skip_whitespace();

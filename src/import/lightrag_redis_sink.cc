@@ -1,7 +1,8 @@
 // `redis:// --layout lightrag` import (format/SPEC.md 11.5.4): each KV or doc-status record
 // becomes the string key "WS_NS:ID" holding json.dumps(record) as LightRAG's Redis storages write
 // it (ASCII escapes, ", " and ": ", KV records ending with "_id"). Records go out in pipelined
-// MULTI/EXEC batches that do not roll back, as the plain Redis sink's do.
+// MULTI/EXEC batches (10,000 records or 4 MiB) that do not roll back, as the plain Redis sink's do;
+// one batch is in flight while the next is built.
 #include <unordered_map>
 
 #include "backends/lightrag_json.h"
@@ -15,6 +16,10 @@ namespace decant {
 namespace {
 
 using namespace lightrag;
+
+// A batch is held twice (values, then their commands) while the one before is in flight: 4 MiB
+// keeps that small and still amortises the round trips.
+constexpr int64_t kBatchBytes = 4 << 20;
 
 std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
@@ -86,10 +91,10 @@ class LightragRedisSink final : public Sink {
     append_py_object_end(first, PyLayout::kOneLine, 0, json_);
     escape_non_ascii(json_);
     batch_keys_.push_back(target.prefix + id);
-    batch_values_.push_back(json_);
     batch_bytes_ += batch_keys_.back().size() + json_.size();
-    if (static_cast<int64_t>(batch_keys_.size()) >= std::min<int64_t>(options_.batch_rows, 1000) ||
-        static_cast<int64_t>(batch_bytes_) >= options_.batch_bytes)
+    batch_values_.push_back(std::move(json_));
+    if (static_cast<int64_t>(batch_keys_.size()) >= options_.batch_rows ||
+        static_cast<int64_t>(batch_bytes_) >= std::min<int64_t>(options_.batch_bytes, kBatchBytes))
       return flush();
     return Status::ok();
   }
@@ -98,6 +103,7 @@ class LightragRedisSink final : public Sink {
 
   Status commit() override {
     DECANT_TRY(flush());
+    DECANT_TRY(drain());
     std::string report = std::string(options_.dry_run ? "redis: dry run: would write " : "redis: wrote ") + with_s(written_, "key");
     if (skipped_) report += "; skipped " + with_s(skipped_, "existing key") + " (--conflict skip)";
     options_.note(report);
@@ -139,12 +145,23 @@ class LightragRedisSink final : public Sink {
     return Status::ok();
   }
 
+  // Reads the replies of the batch in flight: the server applies one batch while the next is built.
+  Status drain() {
+    for (; in_flight_ > 0; --in_flight_) {
+      Result<RedisReply> reply = redis_->reply();
+      if (!reply) return reply.take_status();
+      if (is_error(reply->get())) return Status::target("redis: " + std::string(reply_bytes(reply->get())));
+    }
+    return Status::ok();
+  }
+
   // One batch: EXISTS checks for --conflict error and skip, then MULTI, SETs, EXEC.
   Status flush() {
     if (batch_keys_.empty()) return Status::ok();
     if (interrupt_requested()) return interrupted_status();
     std::vector<bool> exists(batch_keys_.size(), false);
     if (options_.conflict != ConflictPolicy::kReplace) {
+      DECANT_TRY(drain());
       RespBuffer checks;
       for (const std::string& key : batch_keys_) checks.command({"EXISTS", key});
       DECANT_TRY(redis_->send(checks.data()));
@@ -158,7 +175,8 @@ class LightragRedisSink final : public Sink {
           return Status::target("redis: key " + describe_key(batch_keys_[i]) +
                                 " already exists (--conflict skip or replace, or --drop to replace the namespace)");
     }
-    RespBuffer sets;
+    RespBuffer& sets = sets_;
+    sets.clear();
     sets.command({"MULTI"});
     size_t count = 0;
     for (size_t i = 0; i < batch_keys_.size(); ++i) {
@@ -175,12 +193,9 @@ class LightragRedisSink final : public Sink {
     batch_values_.clear();
     batch_bytes_ = 0;
     if (options_.dry_run || count == 0) return Status::ok();
+    DECANT_TRY(drain());
     DECANT_TRY(redis_->send(sets.data()));
-    for (size_t i = 0; i < count + 2; ++i) {
-      Result<RedisReply> reply = redis_->reply();
-      if (!reply) return reply.take_status();
-      if (is_error(reply->get())) return Status::target("redis: " + std::string(reply_bytes(reply->get())));
-    }
+    in_flight_ = count + 2;
     return Status::ok();
   }
 
@@ -193,6 +208,8 @@ class LightragRedisSink final : public Sink {
   std::string json_;
   std::vector<std::string> batch_keys_, batch_values_;
   size_t batch_bytes_ = 0;
+  RespBuffer sets_;
+  size_t in_flight_ = 0;  // replies of the last batch sent, not yet read
   int64_t written_ = 0, skipped_ = 0;
 };
 
