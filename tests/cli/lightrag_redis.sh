@@ -41,6 +41,17 @@ while IFS=$'\t' read -r key value; do
 done <expected_values.txt
 check_eq "$(wc -l <expected_values.txt)" "13" "13 default-workspace records compared byte for byte"
 
+# A working directory and Redis compare directly, no archive in between.
+KV=full_docs,text_chunks,llm_response_cache,full_entities,full_relations,entity_chunks,relation_chunks,doc_status
+run diff "lightrag:$SRC" "$BASE/20" --layout lightrag --cache-types all --namespaces "$KV"
+check_rc 0 "decant diff of the directory and Redis"
+check_contains "$TMP/out" "equal: 16 streams" "every KV and doc-status stream of both workspaces is equal"
+rcli -n 20 SET space1_full_docs:doc-extra '{"content": "x", "_id": "doc-extra"}' >/dev/null
+run diff "lightrag:$SRC" "$BASE/20" --layout lightrag --cache-types all --namespaces "$KV"
+check_rc 1 "a key only in Redis makes the diff fail"
+check_contains "$TMP/out" "space1/full_docs" "the diff names the stream"
+rcli -n 20 DEL space1_full_docs:doc-extra >/dev/null
+
 # --- back out of Redis and into a directory: LightRAG's bytes again
 run export "$BASE/20" --layout lightrag --cache-types all -o from_redis.ndjson
 check_rc 0 "export Redis with the LightRAG layout"
