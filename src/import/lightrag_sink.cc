@@ -58,13 +58,21 @@ class OutputFile {
     buffer.clear();
     return Status::ok();
   }
-  Status commit() { return file_ ? file_->finish() : Status::ok(); }
+  // Renames the file into place; once only (--txn stream commits a file when its stream ends,
+  // and the import's commit comes again for every file).
+  Status commit() {
+    if (!file_ || committed_) return Status::ok();
+    DECANT_TRY(file_->finish());
+    committed_ = true;
+    return Status::ok();
+  }
   const std::string& path() const { return path_; }
 
  private:
   explicit OutputFile(std::string path) : path_(std::move(path)) {}
   std::string path_;
   std::unique_ptr<AtomicFileSink> file_;
+  bool committed_ = false;
 };
 
 // A temporary file outside the target for what has to wait (matrix rows, graph records).

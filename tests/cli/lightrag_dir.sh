@@ -50,6 +50,11 @@ check_no_temp_files copy "a committed import"
 run diff all.ndjson lightrag:copy --cache-types all
 check_rc 0 "diff archive vs the copy"
 
+run import -i all.ndjson lightrag:per_stream --txn stream
+check_rc 0 "import with --txn stream (each file renamed as its stream ends)"
+same_files "$SRC" per_stream "--txn stream: LightRAG's bytes"
+check_no_temp_files per_stream "--txn stream"
+
 # --- through SQLite (table form, SPEC 11.0) and back
 run import -i all.ndjson sqlite:lightrag.db
 check_rc 0 "import the LightRAG streams into SQLite"
