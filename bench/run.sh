@@ -4,7 +4,7 @@
 # (default /tmp/decant-bench, removed at the end unless KEEP_DATA=1). See bench/README.md.
 #
 #   bench/run.sh            # build + codec + sqlite
-#   bench/run.sh codec      # only one part (codec | sqlite | redis | profile); the build always runs
+#   bench/run.sh codec      # only one part (codec | sqlite | redis | profile | lightrag); the build always runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh

@@ -138,6 +138,20 @@ def main():
             verdict = "MET" if n / e >= 300000 else "NOT MET"
             print(f"Export target (>= 300,000 keys/s): {n / e:,.0f} keys/s -> {verdict}\n")
 
+    rows = load(os.path.join(out, "lightrag.jsonl"))
+    n = max((r["rows"] for r in rows), default=0)
+    tool = "JSON dir -> Redis: lightrag.tools.migrate_llm_cache"
+    medians = timed_table(os.path.join(out, "lightrag.jsonl"), f"LightRAG LLM cache, {n:,} default:extract records",
+                          lambda label: tool if not label.startswith("floor") else None)
+    if medians:
+        d = medians.get("JSON dir -> Redis: decant export piped to decant import")
+        b = medians.get(tool)
+        if b and d:
+            rss = {label: max(r["maxrss_kb"] for r in rows if r["label"] == label) for label in medians}
+            memory = rss[tool] / rss["JSON dir -> Redis: decant export piped to decant import"]
+            print(f"LightRAG target (>= 20x faster, <= 1/10 of the memory of migrate_llm_cache): {b / d:.1f}x faster, "
+                  f"{memory:.1f}x less memory -> {'MET' if b / d >= 20 and memory >= 10 else 'NOT MET'}\n")
+
 
 if __name__ == "__main__":
     main()

@@ -28,6 +28,8 @@ packages=(
   libxxhash-dev
   libsqlite3-dev
   libpq-dev            # the PostgreSQL backend's client library
+  zlib1g-dev           # lightrag: nano-vectordb's zlib-compressed float16 vectors
+  libxml2-dev          # lightrag: GraphML read with libxml2's streaming xmlTextReader
   libhiredis-dev       # the Redis backend (hiredis 0.14)
   libcli11-dev
   libgtest-dev

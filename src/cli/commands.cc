@@ -123,12 +123,17 @@ void declare_source_flags(BackendFlags& flags) {
 
 // Opens the source `uri` names with the backend options given for it. With `strict`, an
 // option of another backend is a usage error (diff, with two sources, is not strict).
-Result<std::unique_ptr<Source>> open_source(const std::string& uri, const BackendFlags& flags, bool strict) {
+Result<std::unique_ptr<Source>> open_source(const std::string& uri, const BackendFlags& flags, bool strict,
+                                            bool quiet = false) {
   const SourceBackend* backend = builtin_sources().find(uri);
   if (!backend) return Status::usage("no source backend for \"" + redact_uri(uri) + "\" (see `decant backends`)");
   Result<nlohmann::json> settings = flags.settings_for(source_owner(*backend), backend->options, strict);
   if (!settings) return settings.take_status();
-  Result<std::unique_ptr<Source>> source = backend->open(uri, SourceOptions{std::move(settings.value())});
+  SourceOptions options{std::move(settings.value())};
+  options.note = [quiet](const std::string& message) {
+    if (!quiet) say(message);
+  };
+  Result<std::unique_ptr<Source>> source = backend->open(uri, options);
   if (!source) return source.take_status().context(redact_uri(uri));
   return source;
 }
@@ -171,7 +176,7 @@ struct ExportCommand {
                                                                                        : Compression::kAuto;
     Result<StreamSelection> sel = selection.build();
     if (!sel) return sel.take_status();
-    Result<std::unique_ptr<Source>> src = open_source(source, backend_flags, true);
+    Result<std::unique_ptr<Source>> src = open_source(source, backend_flags, true, report.quiet);
     if (!src) return src.take_status();
     Result<std::unique_ptr<ArchiveOutput>> out = ArchiveOutput::open(output);
     if (!out) return out.take_status();

@@ -18,8 +18,10 @@
 #include <unordered_set>
 
 #include "backends/redis_client.h"
+#include "export/layout_sources.h"
 #include "export/source.h"
 #include "format/uri.h"
+#include "layouts/lightrag.h"
 
 namespace decant {
 namespace {
@@ -444,6 +446,9 @@ Result<Settings> read_settings(const nlohmann::json& settings) {
 class RedisSource final : public Source {
  public:
   static Result<std::unique_ptr<Source>> open(const std::string& uri, const SourceOptions& options) {
+    Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
+    if (!layout) return layout.take_status();
+    if (*layout) return open_lightrag_redis_source(uri, options);
     Result<Settings> settings = read_settings(options.settings);
     if (!settings) return settings.take_status();
     Result<RedisLocation> location = parse_redis_uri(uri);
@@ -1133,7 +1138,7 @@ class RedisSource final : public Source {
 }  // namespace
 
 void register_redis_source(SourceRegistry& registry) {
-  registry.add(SourceBackend{
+  SourceBackend backend{
       .scheme = "redis",
       .summary = "Redis server (redis://[[user]:password@]host[:port][/db]; password also from REDISCLI_AUTH)",
       .capabilities = "no snapshot: SCAN reads each key as it is when reached; one stream per database "
@@ -1146,7 +1151,11 @@ void register_redis_source(SourceRegistry& registry) {
                "Redis: carry DUMP payloads (same-version restores, keeps everything)"},
           },
       .open = RedisSource::open,
-  });
+  };
+  backend.capabilities += "; --layout lightrag: LightRAG's own KV and doc-status keys (SPEC 11.5.4)";
+  backend.options.push_back(lightrag::layout_option());
+  for (BackendOption& option : lightrag::export_options()) backend.options.push_back(std::move(option));
+  registry.add(std::move(backend));
 }
 
 }  // namespace decant

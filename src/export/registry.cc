@@ -17,6 +17,7 @@ SourceRegistry& builtin_sources() {
     SourceRegistry r;
     register_sqlite_source(r);
     register_postgres_source(r);
+    register_lightrag_source(r);
     register_redis_source(r);
     return r;
   }();

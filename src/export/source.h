@@ -43,6 +43,8 @@ struct SourceOptions {
   // Backend-specific settings: the backend's own command-line options (SourceBackend::options)
   // by flag name, e.g. {"split-prefix": ":"}.
   nlohmann::json settings = nlohmann::json::object();
+  // Messages for the user that are not errors, e.g. what a filter option left out.
+  std::function<void(const std::string&)> note = [](const std::string&) {};
 };
 
 struct SourceBackend {
@@ -68,6 +70,7 @@ class SourceRegistry {
 // Explicit registration: one call per backend, in one place.
 void register_sqlite_source(SourceRegistry& registry);
 void register_postgres_source(SourceRegistry& registry);
+void register_lightrag_source(SourceRegistry& registry);
 void register_redis_source(SourceRegistry& registry);
 SourceRegistry& builtin_sources();
 

@@ -12,7 +12,9 @@
 #include "backends/redis_client.h"
 #include "format/uri.h"
 #include "format/value_codec.h"
+#include "import/layout_sinks.h"
 #include "import/sink.h"
+#include "layouts/lightrag.h"
 
 namespace decant {
 namespace {
@@ -88,6 +90,9 @@ Result<Settings> read_settings(const nlohmann::json& settings) {
 class RedisSink final : public Sink {
  public:
   static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
+    Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
+    if (!layout) return layout.take_status();
+    if (*layout) return open_lightrag_redis_sink(uri, options);
     if (options.drop || options.truncate)
       return Status::usage("redis: --drop and --truncate do not apply to a keyspace; use --conflict replace, or "
                            "--flush DB to empty the database first");
@@ -822,7 +827,7 @@ class RedisSink final : public Sink {
 }  // namespace
 
 void register_redis_sink(SinkRegistry& registry) {
-  registry.add(SinkBackend{
+  SinkBackend backend{
       .scheme = "redis",
       .summary = "Redis server (redis://[[user]:password@]host[:port][/db]; password also from REDISCLI_AUTH)",
       .capabilities = "pipelined MULTI/EXEC batches that do NOT roll back: a failed import leaves what earlier "
@@ -841,7 +846,11 @@ void register_redis_sink(SinkRegistry& registry) {
                "Redis: a table row becomes a JSON string (json, the default) or a hash (hash)"},
           },
       .open = RedisSink::open,
-  });
+  };
+  backend.capabilities += "; --layout lightrag: LightRAG's own KV and doc-status keys (SPEC 11.5.4)";
+  backend.options.push_back(lightrag::layout_option());
+  for (BackendOption& option : lightrag::import_options()) backend.options.push_back(std::move(option));
+  registry.add(std::move(backend));
 }
 
 }  // namespace decant

@@ -16,6 +16,7 @@ SinkRegistry& builtin_sinks() {
   static SinkRegistry registry = [] {
     SinkRegistry r;
     register_sqlite_sink(r);
+    register_lightrag_sink(r);
     register_redis_sink(r);
     register_postgres_sink(r);
     return r;

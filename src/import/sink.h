@@ -97,6 +97,7 @@ class SinkRegistry {
 };
 
 void register_sqlite_sink(SinkRegistry& registry);
+void register_lightrag_sink(SinkRegistry& registry);
 void register_redis_sink(SinkRegistry& registry);
 void register_postgres_sink(SinkRegistry& registry);
 SinkRegistry& builtin_sinks();

@@ -30,4 +30,27 @@ Status to_table_row(const Record& document, Record& row) {
   return Status::ok();
 }
 
+bool is_table_shape(const StreamInfo& stream) {
+  return stream.columns.size() == 2 && stream.columns[0].name == "_id" && stream.columns[1].name == "document";
+}
+
+Status from_table_row(const Record& row, Record& document) {
+  document.clear_keep_capacity();
+  auto json_text = [&](const char* column) -> const std::string* {
+    const Value* value = row.find(column);
+    return value && (value->kind == Kind::kJson || value->kind == Kind::kText) ? &value->text : nullptr;
+  };
+  const std::string* id = json_text("_id");
+  const std::string* rest = json_text("document");
+  if (!id || !rest) return Status::archive("a row of the table form needs \"_id\" and \"document\" as JSON text");
+  Result<Value> id_value = decode_value_text(*id);
+  if (!id_value) return id_value.take_status().context("column \"_id\"");
+  Result<Value> rest_value = decode_value_text(*rest);
+  if (!rest_value) return rest_value.take_status().context("column \"document\"");
+  if (rest_value->kind != Kind::kDocument) return Status::archive("column \"document\" does not hold a document");
+  document.add("_id") = std::move(id_value.value());
+  for (Field& field : rest_value->fields) document.add(field.name) = std::move(field.value);
+  return Status::ok();
+}
+
 }  // namespace decant

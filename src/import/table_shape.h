@@ -17,4 +17,11 @@ StreamInfo table_shape(const StreamInfo& stream);
 // Fills `row` with the table form of `document`; fails when it has no `_id` field.
 Status to_table_row(const Record& document, Record& row);
 
+// SPEC 11.0 rule 2, for document and key stores: whether a table stream is that table form
+// (columns exactly `_id` and `document`), and the document a row of it stands for. The row's
+// values are the JSON text of rule 1, as `json` values or, after a store that keeps them as
+// text (SQLite), as text.
+bool is_table_shape(const StreamInfo& stream);
+Status from_table_row(const Record& row, Record& document);
+
 }  // namespace decant

@@ -9,6 +9,7 @@
 #include "format/archive.h"
 #include "format/value_codec.h"
 #include "import/import.h"
+#include "import/table_shape.h"
 
 namespace decant {
 namespace {
@@ -88,6 +89,33 @@ TEST_F(TableShape, DocumentWithoutIdIsRefusedAndNothingIsWritten) {
   EXPECT_NE(status.message().find("stream \"people\", archive line 4"), std::string::npos) << status.message();
   EXPECT_NE(status.message().find("no \"_id\""), std::string::npos) << status.message();
   EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+}  // namespace
+}  // namespace decant
+
+namespace decant {
+namespace {
+
+TEST(TableShapeRows, FromTableRowUndoesToTableRow) {
+  Record original = document(R"({"_id":{"source":"A","target":"B"},"n":{"$numberLong":"9007199254740993"},"v":{"$vector":[1,0.5]},"d":{"$literal":{"$set":1}}})");
+  Record row;
+  ASSERT_TRUE(to_table_row(original, row));
+  Record back;
+  ASSERT_TRUE(from_table_row(row, back));
+  EXPECT_EQ(back, original);
+
+  // After SQLite the JSON text comes back as text values, with the same columns.
+  Record as_text;
+  for (const Field& f : row) as_text.add(f.name) = Value::of_text(f.value.text);
+  ASSERT_TRUE(from_table_row(as_text, back));
+  EXPECT_EQ(back, original);
+  EXPECT_TRUE(is_table_shape(table_shape(StreamInfo{})));
+
+  Record broken;
+  broken.add("_id") = Value::of_text("\"x\"");
+  broken.add("document") = Value::of_text("[1]");
+  EXPECT_FALSE(from_table_row(broken, back));
 }
 
 }  // namespace

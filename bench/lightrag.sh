@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# LightRAG LLM-cache migration, JSON working directory -> Redis: LightRAG's own
+# lightrag.tools.migrate_llm_cache (interactive: answered on stdin) against
+# `decant export lightrag:DIR | decant import redis://… --layout lightrag`, on the same
+# generated kv_store_llm_response_cache.json (CACHE_RECORDS default:extract entries) and the same
+# throwaway Redis, in one run. Needs .venv/lightrag (tools/setup.sh --test). See bench/README.md.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+N=${CACHE_RECORDS:-100000}
+PY=$ROOT/.venv/lightrag/bin/python
+[ -x "$PY" ] || { echo "bench/lightrag.sh: $PY is missing: run tools/setup.sh --test" >&2; exit 1; }
+S="$OUT/lightrag.jsonl"
+: > "$S"
+D=$DATA/lightrag
+mkdir -p "$D/rag_storage"
+bash "$ROOT/tools/servers/redis.sh" start "$D/server" > /dev/null
+trap 'bash "$ROOT/tools/servers/redis.sh" stop "$D/server"' EXIT
+source "$D/server/env"
+URL=$DECANT_TEST_REDIS_URL
+CLI=(redis-cli -p "$DECANT_TEST_REDIS_PORT")
+
+# N extraction caches as LightRAG writes them: key default:extract:md5(prompt), ~1.5 KB prompt,
+# ~0.5 KB answer, json.dump(indent=2, ensure_ascii=False).
+"$PY" - "$D/rag_storage/kv_store_llm_response_cache.json" "$N" <<'EOF'
+import hashlib, json, sys
+path, n = sys.argv[1], int(sys.argv[2])
+system = "---Role---\nYou are a Knowledge Graph Specialist extracting entities and relations. " * 18
+cache = {}
+for i in range(n):
+    prompt = f"---Input Text---\nDocument chunk {i}: Alice works at Acme {i}. Zürich office.\n{system}"
+    key = "default:extract:" + hashlib.md5(prompt.encode()).hexdigest()
+    cache[key] = {"return": f"entity<|#|>Alice {i}<|#|>person<|#|>A researcher at Acme.\n" * 8 + "<|COMPLETE|>",
+                  "cache_type": "extract", "chunk_id": f"chunk-{hashlib.md5(str(i).encode()).hexdigest()}",
+                  "original_prompt": prompt, "queryparam": None, "create_time": 1735689600,
+                  "update_time": 1735689600, "_id": key}
+with open(path, "w", encoding="utf-8") as f:
+    json.dump(cache, f, indent=2, ensure_ascii=False)
+EOF
+bytes=$(stat -c %s "$D/rag_storage/kv_store_llm_response_cache.json")
+# The same SETs as raw RESP, for the server's own floor: redis-cli --pipe does nothing but send.
+"$PY" - "$D/rag_storage/kv_store_llm_response_cache.json" "$D/sets.resp" <<'EOF'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    cache = json.load(f)
+with open(sys.argv[2], "wb") as out:
+    for key, value in cache.items():
+        k, v = f"llm_response_cache:{key}".encode(), json.dumps(value).encode()
+        out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+EOF
+log "generated $N cache records, $bytes bytes"
+flush="${CLI[*]} flushall > /dev/null"
+check_count() {
+  local n; n=$("${CLI[@]}" dbsize)
+  [ "$n" = "$1" ] || { log "$2: expected $1 keys, found $n"; exit 1; }
+}
+
+wait_for_quiet
+# Source 1 (JsonKVStorage), target 1 of the renumbered list (RedisKVStorage), confirm.
+cat > "$D/migrate.sh" <<EOF
+cd "$D" && printf '1\n1\ny\n' | env -u WORKSPACE -u REDIS_WORKSPACE WORKING_DIR="$D/rag_storage" REDIS_URI="$URL" \
+  "$PY" -m lightrag.tools.migrate_llm_cache > "$D/migrate.log" 2>&1
+EOF
+RUNS=${LIGHTRAG_RUNS:-$RUNS}
+for i in $(seq 1 "$RUNS"); do
+  RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> Redis: lightrag.tools.migrate_llm_cache" --prepare "$flush" \
+    --bytes "$bytes" --rows "$N" -- bash "$D/migrate.sh"
+  check_count "$N" "migrate_llm_cache"
+  RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> Redis: decant export piped to decant import" --prepare "$flush" \
+    --bytes "$bytes" --rows "$N" -- bash -c "'$DECANT' export 'lightrag:$D/rag_storage' -q -o - | '$DECANT' import '$URL' --layout lightrag -q -i -"
+  check_count "$N" "decant export | import"
+  RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "floor: redis-cli --pipe of the same SETs" --prepare "$flush" \
+    --bytes "$bytes" --rows "$N" -- bash -c "${CLI[*]} --pipe < '$D/sets.resp' > /dev/null"
+  check_count "$N" "redis-cli --pipe"
+done
+grep -q "SUCCESS" "$D/migrate.log" || { log "migrate_llm_cache did not report success"; tail "$D/migrate.log" >&2; exit 1; }
+rm -rf "$D/rag_storage" "$D/sets.resp"
