@@ -109,6 +109,24 @@ class Record {
 
 const char* kind_name(Kind kind);
 
+// The kinds whose whole value is `text`, printed as the source printed it: a store that keeps
+// such values as strings stores this text unchanged.
+inline bool is_printed_text(Kind kind) {
+  switch (kind) {
+    case Kind::kText:
+    case Kind::kRawText:
+    case Kind::kDecimal:
+    case Kind::kDate:
+    case Kind::kTime:
+    case Kind::kTimeTz:
+    case Kind::kTimestamp:
+    case Kind::kTimestampTz:
+    case Kind::kUuid:
+    case Kind::kJson: return true;
+    default: return false;
+  }
+}
+
 }  // namespace decant
 
 namespace decant {

@@ -554,18 +554,12 @@ class RedisSink final : public Sink {
   static void row_text(const Value& value, std::string& out) {
     switch (value.kind) {
       case Kind::kBool: out = value.boolean ? "true" : "false"; return;
-      case Kind::kText:
-      case Kind::kRawText:
-      case Kind::kBytes:
-      case Kind::kDecimal:
-      case Kind::kDate:
-      case Kind::kTime:
-      case Kind::kTimeTz:
-      case Kind::kTimestamp:
-      case Kind::kTimestampTz:
-      case Kind::kUuid:
-      case Kind::kJson: out = value.text; return;
+      case Kind::kBytes: out = value.text; return;
       default:
+        if (is_printed_text(value.kind)) {
+          out = value.text;
+          return;
+        }
         if (byte_string_of(value, out)) return;
         out.clear();
         encode_value(value, out);

@@ -91,18 +91,10 @@ std::string describe_value(const Value& value) {
       }
       return hex + (value.text.size() > kMaxShown / 2 ? "...'" : "'");
     }
-    case Kind::kText:
-    case Kind::kRawText:
-    case Kind::kDecimal:
-    case Kind::kDate:
-    case Kind::kTime:
-    case Kind::kTimeTz:
-    case Kind::kTimestamp:
-    case Kind::kTimestampTz:
-    case Kind::kUuid:
-    case Kind::kJson:
-      return "'" + value.text.substr(0, kMaxShown) + (value.text.size() > kMaxShown ? "...'" : "'");
-    default: return std::string("<") + kind_name(value.kind) + ">";
+    default:
+      if (is_printed_text(value.kind))
+        return "'" + value.text.substr(0, kMaxShown) + (value.text.size() > kMaxShown ? "...'" : "'");
+      return std::string("<") + kind_name(value.kind) + ">";
   }
 }
 
@@ -505,19 +497,10 @@ class SqliteSink final : public Sink {
         break;
       // Raw text binds its bytes as TEXT unchanged; the text-carrying kinds are stored as their
       // text, which is how SQLite applications keep dates, decimals and JSON.
-      case Kind::kText:
-      case Kind::kRawText:
-      case Kind::kDecimal:
-      case Kind::kDate:
-      case Kind::kTime:
-      case Kind::kTimeTz:
-      case Kind::kTimestamp:
-      case Kind::kTimestampTz:
-      case Kind::kUuid:
-      case Kind::kJson:
+      default:
+        if (!is_printed_text(value.kind)) return bind_as_json(target, parameter, field);
         rc = sqlite3_bind_text64(insert, parameter, value.text.data(), value.text.size(), SQLITE_STATIC, SQLITE_UTF8);
         break;
-      default: return bind_as_json(target, parameter, field);
     }
     if (rc != SQLITE_OK)
       return Status::target("column \"" + field.name + "\": " + sqlite3_errstr(rc));
