@@ -30,7 +30,8 @@ check_eq "$(wc -l <"$TMP/expected")" "150000" "the archive holds every key"
 for ((i = 0; i < 3; i++)); do
   prefix="rdst$i:"
   delete_prefix "$prefix"
-  at=$(((RANDOM * 32768 + RANDOM) % 148000 + 1000))
+  # Past the first 10,000-record batch, so that a checkpoint has been committed when the kill lands.
+  at=$(((RANDOM * 32768 + RANDOM) % 138000 + 11000))
   kill_after "$at" import -q "$url" -i "$TMP/a.ndjson.zst" --rename-prefix "rsrc:=$prefix"
   check_eq "$killed_rc" "137" "point $i: the import was killed after $at records"
   check_eq "$(cli EXISTS _decant:checkpoint)" "1" "point $i: a checkpoint is in the target"
