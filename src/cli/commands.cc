@@ -16,6 +16,7 @@
 #include "cli/archive_files.h"
 #include "cli/backend_flags.h"
 #include "cli/config_file.h"
+#include "cli/migrate.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "export/export.h"
@@ -283,6 +284,10 @@ struct ImportCommand {
     options.note = [this](const std::string& message) {
       if (!report.quiet) say(message);
     };
+    std::map<std::string, std::string> left_out;  // stream -> why the target does not store it
+    options.left_out = [this, &left_out](const std::string& stream, const std::string& reason) {
+      if (left_out.emplace(stream, reason).second && !report.quiet) say("stream \"" + stream + "\" left out: " + reason);
+    };
     facts["options"]["txn"] = txn_mode_name(options.txn);
     DECANT_TRY(check_offered(*backend, options));
     Result<nlohmann::json> settings = backend_flags.settings_for(sink_owner(*backend), backend->options, true);
@@ -334,14 +339,21 @@ struct ImportCommand {
     // Kept whether or not the import succeeded: it explains why.
     if (rejects) DECANT_TRY(rejects->finish().context("rejects"));
     if (max_errors >= 0) add_rejects(facts, summary);
-    facts["records"] = summary.records;
+    int64_t records_left_out = 0;
+    for (const ImportedStream& s : summary.streams)
+      if (left_out.count(s.name)) records_left_out += s.records;
+    facts["records"] = summary.records - records_left_out;
+    facts["records_left_out"] = records_left_out;
     facts["bytes"] = bytes_read;
     facts["transformed"] = summary.transformed;
     if (import_options.resume) facts["resumed"] = {{"after_line", summary.resumed_after_line}, {"records", summary.resumed_records}};
     facts["streams"] = nlohmann::json::array();
-    for (const ImportedStream& s : summary.streams)
-      facts["streams"].push_back({{"name", s.name}, {"records", s.records}, {"digest", s.digest.hex()},
-                                  {"matches_archive", s.matches_archive}});
+    for (const ImportedStream& s : summary.streams) {
+      nlohmann::json stream = {{"name", s.name}, {"records", s.records}, {"digest", s.digest.hex()},
+                               {"matches_archive", s.matches_archive}};
+      if (auto it = left_out.find(s.name); it != left_out.end()) stream["left_out"] = it->second;
+      facts["streams"].push_back(std::move(stream));
+    }
     if (!status) {
       if (status.side() == Side::kUsage) return status;
       // Only one transaction for the whole archive undoes everything; stream and batch modes
@@ -353,10 +365,13 @@ struct ImportCommand {
       return Status::error(status.side(), status.message() + kept);
     }
     if (report.quiet) return Status::ok();
-    say(std::string(dry_run ? "dry run: would import " : "imported ") + std::to_string(summary.streams.size()) +
-        " streams, " + with_commas(summary.records) + " records into " + redact_uri(target) + " (txn " + txn_mode_name(options.txn) +
-        ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
+    say(std::string(dry_run ? "dry run: would import " : "imported ") + std::to_string(summary.streams.size() - left_out.size()) +
+        " streams, " + with_commas(summary.records - records_left_out) + " records into " + redact_uri(target) + " (txn " +
+        txn_mode_name(options.txn) + ", conflict " + conflict + ") in " + std::to_string(seconds_since(start)).substr(0, 5) + " s" +
         (dry_run ? "; nothing was written" : ""));
+    if (!left_out.empty())
+      say("left out " + std::to_string(left_out.size()) + " streams, " + with_commas(records_left_out) +
+          " records, that this target does not store");
     if (import_options.resume)
       say(summary.resumed_after_line > 0
               ? "resumed after archive line " + with_commas(summary.resumed_after_line) + ": " +
@@ -736,6 +751,8 @@ int run(int argc, char** argv) {
   inspect_command.add_to(app);
   verify_command.add_to(app);
   diff_command.add_to(app);
+  MigrateCommand migrate_command;
+  migrate_command.add_to(app)->callback([&migrate_command] { check(migrate_command.run()); });
   app.add_subcommand("backends", "List backends and what each really offers")->callback(print_backends);
   try {
     app.parse(argc, argv);
