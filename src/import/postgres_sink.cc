@@ -650,7 +650,7 @@ class PostgresSink final : public Sink {
     if (dropped && PQresultStatus(dropped.get()) == PGRES_COMMAND_OK) return exec(lane, "RELEASE SAVEPOINT decant_drop");
     const char* state = dropped ? PQresultErrorField(dropped.get(), PG_DIAG_SQLSTATE) : nullptr;
     if (!state || std::string_view(state) != "2BP01")  // dependent_objects_still_exist
-      return Status::target(dropped ? pg_result_error(dropped.get()) : pg_error(lane.conn.get()));
+      return pg_failure(lane.conn.get(), dropped.get(), Side::kTarget);
     const char* described = PQresultErrorField(dropped.get(), PG_DIAG_MESSAGE_DETAIL);
     std::string detail = described ? described : "(not described)";
     std::replace(detail.begin(), detail.end(), '\n', ';');
@@ -962,14 +962,14 @@ detail);
   static Status start_copy(Lane& lane, const std::shared_ptr<Target>& target) {
     PgResult started(PQexec(lane.conn.get(), target->copy_sql.c_str()));
     if (!started || PQresultStatus(started.get()) != PGRES_COPY_IN)
-      return Status::target(started ? pg_result_error(started.get()) : pg_error(lane.conn.get())).context(target->frame);
+      return pg_failure(lane.conn.get(), started.get(), Side::kTarget).context(target->frame);
     lane.copying = target;
     return Status::ok();
   }
 
   static Status send(Lane& lane, const std::string& rows) {
     if (PQputCopyData(lane.conn.get(), rows.data(), static_cast<int>(rows.size())) != 1)
-      return Status::target(pg_error(lane.conn.get())).context(lane.copying->frame);
+      return pg_failure(lane.conn.get(), nullptr, Side::kTarget).context(lane.copying->frame);
     return Status::ok();
   }
 
