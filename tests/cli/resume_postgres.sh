@@ -67,7 +67,7 @@ psql_at "$base/postgres" "DROP DATABASE resume_pg_other WITH (FORCE)"
 # Retries: a server of this test's own, restarted in the middle of the import.
 servers=$(cd "$(dirname "$0")/../../tools/servers" && pwd)
 (cd / && bash "$servers/postgres.sh" start "$TMP/own") >/dev/null || fail "starting a server of our own"
-trap 'bash "$servers/postgres.sh" stop "$TMP/own" >/dev/null 2>&1' EXIT
+trap 'bash "$servers/postgres.sh" stop "$TMP/own" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 own=$(source "$TMP/own/env" && echo "${DECANT_TEST_PG_URI%/*}")
 fresh_db "$own" retried
 coproc RETRY { exec "$DECANT" import "$own/retried" -i "$TMP/a.ndjson.zst" --txn batch --retries 8 \
