@@ -23,7 +23,7 @@ FROM_SQLITE=$BASE/from_sqlite
 SCHEMA='CREATE TABLE kv (id text PRIMARY KEY, workspace text, value jsonb)'
 "${PSQL[@]}" -d "$DECANT_TEST_PG_URI" -c "CREATE DATABASE bench" -c "CREATE DATABASE from_sqlite"
 { echo "postgres: $("${PSQL[@]}" -At -d "$DB" -c 'SHOW server_version'), fsync off, synchronous_commit off (tools/servers/pg_cluster.bash)"
-  echo "pgloader: $(pgloader --version | head -1)"; } >> "$OUT/machine.txt"
+  echo "pgloader: $(pgloader --version 2>/dev/null | sed -n 1p)"; } >> "$OUT/machine.txt"
 
 # The rows as COPY text: codec_bench's generator (bench/README.md), which writes no backslash.
 "$CODEC_BENCH" gen-tsv "$D/kv.tsv" --rows "$ROWS" | tee "$OUT/postgres-data.json"

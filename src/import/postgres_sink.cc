@@ -113,8 +113,8 @@ struct Target {
 };
 
 // One connection and its transaction. The sink's importing thread decides what each lane does
-// and keeps the counts (the fields up to `thread`); the lane's own thread, when it has one,
-// runs the statements, in the order given. Without a thread a lane runs them at once.
+// and keeps its counts and buffer; the lane's own thread, when it has one, runs the statements,
+// in the order given. Without a thread a lane runs them at once.
 struct Lane {
   static constexpr size_t kQueueDepth = 8;  // COPY chunks: bounds memory per lane
 

@@ -70,24 +70,11 @@ servers=$(cd "$(dirname "$0")/../../tools/servers" && pwd)
 trap 'bash "$servers/postgres.sh" stop "$TMP/own" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 own=$(source "$TMP/own/env" && echo "${DECANT_TEST_PG_URI%/*}")
 fresh_db "$own" retried
-coproc RETRY { exec "$DECANT" import "$own/retried" -i "$TMP/a.ndjson.zst" --txn batch --retries 8 \
-  --progress json --progress-interval 0 --report "$TMP/retry.json" 2>&1 >/dev/null; }
-retry_pid=$RETRY_PID
-exec {retry_out}<&"${RETRY[0]}"
-restarted=0
-while IFS= read -r line <&"$retry_out"; do
-  echo "$line" >>"$TMP/retry.err"
-  if ((!restarted)) && [[ $line =~ \"records\":([0-9]+) ]] && ((BASH_REMATCH[1] >= 15000)); then
-    (cd / && bash "$servers/postgres.sh" restart "$TMP/own") >/dev/null 2>>"$TMP/restart.err" || fail "restarting the server"
-    restarted=1
-  fi
-done
-wait "$retry_pid"
-retry_rc=$?
-exec {retry_out}<&-
-check_eq "$retry_rc" "0" "the import survives the server's restart"
-check_contains "$TMP/retry.err" "transient failure" "the failure is reported as transient"
-check_contains "$TMP/retry.err" "after the target's checkpoint" "and retried after the checkpoint"
+restart() { (cd / && bash "$servers/postgres.sh" restart "$TMP/own") >/dev/null 2>>"$TMP/restart.err"; }
+act_after 15000 restart import "$own/retried" -i "$TMP/a.ndjson.zst" --txn batch --retries 8 --report "$TMP/retry.json"
+check_eq "$acted_rc" "0" "the import survives the server's restart"
+check_contains "$TMP/acted.err" "transient failure" "the failure is reported as transient"
+check_contains "$TMP/acted.err" "after the target's checkpoint" "and retried after the checkpoint"
 check_eq "$(jq -c '[.ok, .retries >= 1, .records]' "$TMP/retry.json")" "[true,true,60000]" "the report counts the retry"
 run diff "$TMP/a.ndjson.zst" "$own/retried"
 check_rc 0 "after the restart the target equals the archive"

@@ -113,21 +113,26 @@ TEST(PostgresRoundTrip, ChinookSqliteToPostgresToSqliteIsEqual) {
   expect_diff_equal(sqlite, back);
 }
 
-// A table of 12,000 rows, then one whose 10,001st row breaks a CHECK the target has: what each
-// transaction mode leaves behind after that failure.
+// A table of 12,000 rows, then `extra` tables, then one whose 10,001st row breaks a CHECK the
+// target has; the archive of them in `archive`.
+void export_failing_load(const Pg& source, const Pg& target, const std::string& extra, const std::string& archive) {
+  source.exec("CREATE TABLE a (id int PRIMARY KEY, payload text);"
+              "INSERT INTO a SELECT i, repeat('x', i % 50) FROM generate_series(1, 12000) i;" + extra +
+              "CREATE TABLE z (id int PRIMARY KEY);"
+              "INSERT INTO z SELECT i FROM generate_series(1, 12000) i;");
+  target.exec("CREATE TABLE z (id int CHECK (id <= 11000));");
+  run_ok("export " + quote(source.uri()) + " -q -o " + quote(archive));
+}
+
+// What each transaction mode leaves behind after that failure.
 class TxnModes : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(TxnModes, FailureMidLoadKeepsOnlyWhatTheModeCommitted) {
   std::string mode = GetParam();
   Pg source("txn_src_" + mode), target("txn_dst_" + mode);
-  source.exec("CREATE TABLE a (id int PRIMARY KEY, payload text);"
-              "INSERT INTO a SELECT i, repeat('x', i % 50) FROM generate_series(1, 12000) i;"
-              "CREATE TABLE z (id int PRIMARY KEY);"
-              "INSERT INTO z SELECT i FROM generate_series(1, 12000) i;");
-  target.exec("CREATE TABLE z (id int CHECK (id <= 11000));");
   TempDir dir;
   std::string archive = dir.path("a.ndjson");
-  run_ok("export " + quote(source.uri()) + " -q -o " + quote(archive));
+  export_failing_load(source, target, "", archive);
   CommandResult r = decant("import " + quote(target.uri()) + " -q --txn " + mode + " -i " + quote(archive));
   EXPECT_EQ(r.exit_code, 4) << r.err;  // the target failed
   EXPECT_NE(r.err.find("violates check constraint"), std::string::npos) << r.err;
@@ -212,16 +217,11 @@ class ParallelFailure : public ::testing::TestWithParam<const char*> {};
 TEST_P(ParallelFailure, KeepsFinishedTablesAndNamesTheFailingOne) {
   std::string mode = GetParam();
   Pg source("pfail_src_" + mode), target("pfail_dst_" + mode);
-  source.exec("CREATE TABLE a (id int PRIMARY KEY, payload text);"
-              "INSERT INTO a SELECT i, repeat('x', i % 50) FROM generate_series(1, 12000) i;"
-              "CREATE TABLE b (id int PRIMARY KEY);"
-              "INSERT INTO b SELECT i FROM generate_series(1, 3000) i;"
-              "CREATE TABLE z (id int PRIMARY KEY);"
-              "INSERT INTO z SELECT i FROM generate_series(1, 12000) i;");
-  target.exec("CREATE TABLE z (id int CHECK (id <= 11000));");
   TempDir dir;
   std::string archive = dir.path("a.ndjson");
-  run_ok("export " + quote(source.uri()) + " -q -o " + quote(archive));
+  export_failing_load(source, target,
+                      "CREATE TABLE b (id int PRIMARY KEY); INSERT INTO b SELECT i FROM generate_series(1, 3000) i;",
+                      archive);
   CommandResult r = decant("import " + quote(target.uri()) + " -q --jobs 3 --txn " + mode + " -i " + quote(archive));
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("table \"public.z\""), std::string::npos) << r.err;
