@@ -51,13 +51,15 @@ for round in $(seq 1 "$RUNS"); do
     bash -c "exec ${PSQL[*]} -d $DB -c 'COPY kv TO STDOUT' > $D/out.copy"
   RUNS=1 measure "$S" "export: decant -o file.ndjson.zst" --prepare "rm -f $D/out.ndjson.zst" --rows "$ROWS" -- \
     "$DECANT" export "$DB" -q -o "$D/out.ndjson.zst"
+  RUNS=1 measure "$S" "export: decant -o file.ndjson.zst --level 1 (context)" --prepare "rm -f $D/out1.ndjson.zst" --rows "$ROWS" -- \
+    "$DECANT" export "$DB" -q --level 1 -o "$D/out1.ndjson.zst"
   RUNS=1 measure "$S" "export: decant -o - > file.ndjson (no zstd, no fsync; context)" --prepare "rm -f $D/out.ndjson" --rows "$ROWS" -- \
     bash -c "exec '$DECANT' export '$DB' -q -o - > $D/out.ndjson"
 done
-for f in kv.tsv out.copy kv.ndjson out.ndjson.zst; do echo "{\"file\":\"$f\",\"bytes\":$(stat -c %s "$D/$f")}"; done \
+for f in kv.tsv out.copy kv.ndjson out.ndjson.zst out1.ndjson.zst; do echo "{\"file\":\"$f\",\"bytes\":$(stat -c %s "$D/$f")}"; done \
   > "$OUT/postgres-sizes.jsonl"
 "$DECANT" diff "$D/out.ndjson.zst" "$DB" > "$OUT/postgres-export-diff.txt" || { log "export differs from the table"; exit 1; }
-rm -f "$D/out.copy" "$D/out.ndjson"
+rm -f "$D/out.copy" "$D/out.ndjson" "$D/out1.ndjson.zst"
 
 # ---- import into the pre-created table (same schema, primary key maintained during the load) --
 for round in $(seq 1 "$RUNS"); do

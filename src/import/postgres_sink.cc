@@ -135,7 +135,16 @@ struct Lane {
   std::shared_ptr<Target> copying;  // the stream whose COPY is open
   std::vector<std::string> foreign_keys;  // to add once every table has loaded
 
-  void start() { thread = std::thread([this] { work(); }); }
+  // `alarm` is raised on this lane's first failure, for the importing thread to stop soon.
+  void start(std::atomic<bool>* alarm) {
+    alarm_ = alarm;
+    thread = std::thread([this] { work(); });
+  }
+
+  Status first_failure() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return failure;
+  }
 
   // Runs `task` now, or queues it on the lane's thread; then returns the lane's first failure
   // so far (a queued task's own failure shows in a later call).
@@ -183,7 +192,10 @@ struct Lane {
       Status status = failed ? Status::ok() : task();
       std::lock_guard<std::mutex> lock(mutex);
       busy = false;
-      if (!status && failure) failure = std::move(status);
+      if (!status && failure) {
+        failure = std::move(status);
+        alarm_->store(true, std::memory_order_relaxed);
+      }
       space.notify_all();
       if (queue.empty()) idle.notify_all();
     }
@@ -206,6 +218,7 @@ struct Lane {
   std::deque<std::function<Status()>> queue;
   bool busy = false, stopping = false;
   Status failure;
+  std::atomic<bool>* alarm_ = nullptr;
 };
 
 class PostgresSink final : public Sink {
@@ -240,7 +253,7 @@ class PostgresSink final : public Sink {
       if (!more) return more.take_status();
       sink->lanes_.push_back(std::make_unique<Lane>(std::move(more.value())));
       DECANT_TRY(sink->set_search_path(*sink->lanes_.back()));
-      sink->lanes_.back()->start();
+      sink->lanes_.back()->start(&sink->alarm_);
     }
     if (jobs > 1) {
       // Notes now come from the lanes' threads as well.
@@ -293,6 +306,7 @@ class PostgresSink final : public Sink {
     if (found == targets_.end()) return Status::internal(table_frame(stream) + ": record for a stream that has not begun");
     Target& target = *found->second;
     Lane& lane = *target.lane;
+    if (alarm_.load(std::memory_order_relaxed)) return lane_failure();
     ++target.records;
     if (lane.buffered != found->second) {
       DECANT_TRY(hand_over(lane));
@@ -500,6 +514,13 @@ class PostgresSink final : public Sink {
     }
     lane_of_.emplace(target.qualified, chosen);
     return chosen;
+  }
+
+  // The failure of a lane, which stops the import as soon as the importing thread sees it.
+  Status lane_failure() {
+    for (auto& lane : lanes_)
+      if (Status failed = lane->first_failure(); !failed) return failed;
+    return Status::internal("a lane raised its alarm without a failure");
   }
 
   // Hands the lane's buffered COPY rows to the lane.
@@ -1128,6 +1149,7 @@ detail);
   // Without --jobs the only connection; with it the one for what the lanes share (schemas,
   // types, foreign keys), beside the lanes.
   std::unique_ptr<Lane> main_;
+  std::atomic<bool> alarm_{false};             // some lane has failed (declared first: lanes use it)
   std::vector<std::unique_ptr<Lane>> lanes_;  // --jobs N
   std::unordered_map<std::string, Lane*> lane_of_;  // by qualified table name
   std::unordered_map<std::string, std::shared_ptr<Target>> targets_;
