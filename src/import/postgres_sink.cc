@@ -141,6 +141,8 @@ struct Lane {
     thread = std::thread([this] { work(); });
   }
 
+  bool threaded() const { return thread.joinable(); }
+
   Status first_failure() {
     std::lock_guard<std::mutex> lock(mutex);
     return failure;
@@ -527,14 +529,20 @@ class PostgresSink final : public Sink {
   Status hand_over(Lane& lane) {
     if (lane.buffer.empty()) return Status::ok();
     std::shared_ptr<Target> target = lane.buffered;
-    return lane.run([this, &lane, target, rows = std::move(lane.buffer)]() -> Status {
+    auto copy = [this, &lane, target](const std::string& rows) -> Status {
       if (lane.copying != target) {
         DECANT_TRY(end_copy(lane));
         DECANT_TRY(ensure_transaction(lane));
         DECANT_TRY(start_copy(lane, target));
       }
       return send(lane, rows);
-    });
+    };
+    // A lane of its own thread takes the rows along; otherwise they go now and the buffer
+    // keeps its capacity for the next ones.
+    Status status = lane.threaded() ? lane.run([copy, rows = std::move(lane.buffer)] { return copy(rows); })
+                                    : copy(lane.buffer);
+    lane.buffer.clear();
+    return status;
   }
 
   // Commits what the lane was given so far.
@@ -1169,7 +1177,7 @@ void register_postgres_sink(SinkRegistry& registry) {
       .summary = "PostgreSQL (postgres://user@host:port/db or postgresql://; PG* variables and ~/.pgpass apply)",
       .capabilities = "DDL and data are transactional: rollback leaves the database as it was; text COPY, "
                       "indexes and constraints after the data, sequences set; conflicts via a temporary table "
-                      "and INSERT ... ON CONFLICT",
+                      "and INSERT ... ON CONFLICT; --jobs N loads tables on N connections (--txn stream or batch)",
       .txn_modes = {TxnMode::kSingle, TxnMode::kStream, TxnMode::kBatch},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
                             ConflictPolicy::kMerge},
