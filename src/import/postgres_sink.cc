@@ -89,6 +89,13 @@ struct StagedTable {
 
 struct Lane;
 
+// With --jobs, lanes commit independently and keep no checkpoint, so a retry could not continue
+// where the failure struck: a transient failure there is reported as final.
+Status not_retried(Status status) {
+  if (status || !status.is_transient()) return status;
+  return Status::error(status.side(), status.message() + " (not retried: with --jobs no checkpoint says where to continue)");
+}
+
 // One stream being loaded.
 struct Target {
   StreamInfo info;
@@ -195,7 +202,7 @@ struct Lane {
       std::lock_guard<std::mutex> lock(mutex);
       busy = false;
       if (!status && failure) {
-        failure = std::move(status);
+        failure = not_retried(std::move(status));
         alarm_->store(true, std::memory_order_relaxed);
       }
       space.notify_all();
@@ -245,14 +252,14 @@ class PostgresSink final : public Sink {
     if (jobs > 1 && staged)
       return Status::usage("postgres: --staged promotes every table in one transaction, on one connection; it needs --jobs 1");
     Result<PgConn> conn = pg_connect(uri, Side::kTarget);
-    if (!conn) return conn.take_status();
+    if (!conn) return jobs > 1 ? not_retried(conn.take_status()) : conn.take_status();
     auto sink = std::unique_ptr<PostgresSink>(new PostgresSink(uri, options));
     sink->staged_ = staged;
     sink->main_ = std::make_unique<Lane>(std::move(conn.value()));
     DECANT_TRY(sink->set_search_path(*sink->main_));
     for (int i = 0; jobs > 1 && i < jobs; ++i) {
       Result<PgConn> more = pg_connect(uri, Side::kTarget);
-      if (!more) return more.take_status();
+      if (!more) return not_retried(more.take_status());
       sink->lanes_.push_back(std::make_unique<Lane>(std::move(more.value())));
       DECANT_TRY(sink->set_search_path(*sink->lanes_.back()));
       sink->lanes_.back()->start(&sink->alarm_);
@@ -287,7 +294,7 @@ class PostgresSink final : public Sink {
     target->frame = frame;
     locate(*target);
     Result<Lane*> lane = choose_lane(*target);
-    if (!lane) return lane.take_status().context(frame);
+    if (!lane) return not_retried(lane.take_status().context(frame));
     target->lane = *lane;
     DECANT_TRY(hand_over(**lane));
     // Synchronous: writing needs the columns it finds.
@@ -389,7 +396,12 @@ class PostgresSink final : public Sink {
     return Status::ok();
   }
 
-  Status commit() override {
+  Status commit() override { return lanes_.empty() ? commit_all() : not_retried(commit_all()); }
+
+  bool needs_columns() const override { return true; }
+
+  // One commit of everything, on the first connection.
+  Status commit_all() {
     if (!targets_.empty())
       return Status::internal(table_frame(targets_.begin()->first) + ": commit before the stream ended");
     if (staged_ && !options_.dry_run) return promote_staged();
@@ -414,8 +426,6 @@ class PostgresSink final : public Sink {
     committed_ = true;
     return Status::ok();
   }
-
-  bool needs_columns() const override { return true; }
 
   // A staged import starts over anyway: its staging tables go when it fails.
   void track(const Checkpoint* checkpoint) override { checkpoint_ = lanes_.empty() && !staged_ ? checkpoint : nullptr; }

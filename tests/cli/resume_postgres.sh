@@ -6,7 +6,7 @@
 # index and foreign key of the tables the first run created are there, and the checkpoint is
 # gone. Then a server of this test's own is stopped by its PID and started again on the same port
 # and data in the middle of an import with --retries: the import reconnects, continues after
-# its checkpoint and finishes correctly. Generated data: 60,000 rows in two tables.
+# its checkpoint and finishes correctly (with --jobs, which keeps no checkpoint, it fails instead). Generated data: 60,000 rows in two tables.
 # servers: postgres
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server postgres
@@ -79,5 +79,12 @@ check_eq "$(jq -c '[.ok, .retries >= 1, .records]' "$TMP/retry.json")" "[true,tr
 run diff "$TMP/a.ndjson.zst" "$own/retried"
 check_rc 0 "after the restart the target equals the archive"
 check_eq "$(shape "$own/retried")" "$expected_shape" "with its keys, index and foreign key"
+
+# With --jobs the lanes keep no checkpoint: a restart fails the import plainly instead of
+# retrying it into duplicates.
+fresh_db "$own" parallel
+act_after 15000 restart import "$own/parallel" -i "$TMP/a.ndjson.zst" --txn batch --jobs 2 --retries 8
+check_eq "$acted_rc" "4" "with --jobs the restart fails the import"
+check_contains "$TMP/acted.err" "not retried" "and it says why it was not retried"
 
 finish
