@@ -400,33 +400,6 @@ class PostgresSink final : public Sink {
 
   bool needs_columns() const override { return true; }
 
-  // One commit of everything, on the first connection.
-  Status commit_all() {
-    if (!targets_.empty())
-      return Status::internal(table_frame(targets_.begin()->first) + ": commit before the stream ended");
-    if (staged_ && !options_.dry_run) return promote_staged();
-    for (auto& lane : lanes_) {
-      DECANT_TRY(lane->drain());
-      main_->foreign_keys.insert(main_->foreign_keys.end(), lane->foreign_keys.begin(), lane->foreign_keys.end());
-      lane->foreign_keys.clear();
-    }
-    DECANT_TRY(ensure_transaction(*main_));
-    DECANT_TRY(create_foreign_keys(*main_));
-    if (options_.dry_run) {
-      for (const StagedTable& t : staged_tables_)
-        options_.note("dry run: would promote " + t.staged_qualified + " to " + t.final_qualified +
-                      " after checking its count and digest");
-      rollback();
-      committed_ = true;
-      return Status::ok();
-    }
-    // The import is complete: its checkpoint goes in the same transaction as the last of it.
-    DECANT_TRY(exec(*main_, std::string("DROP TABLE IF EXISTS ") + kCheckpointTable));
-    DECANT_TRY(commit_transaction(*main_, /*final=*/true));
-    committed_ = true;
-    return Status::ok();
-  }
-
   // A staged import starts over anyway: its staging tables go when it fails.
   void track(const Checkpoint* checkpoint) override { checkpoint_ = lanes_.empty() && !staged_ ? checkpoint : nullptr; }
 
@@ -485,6 +458,33 @@ class PostgresSink final : public Sink {
 
  private:
   PostgresSink(std::string uri, const SinkOptions& options) : uri_(std::move(uri)), options_(options) {}
+
+  // One commit of everything, on the first connection.
+  Status commit_all() {
+    if (!targets_.empty())
+      return Status::internal(table_frame(targets_.begin()->first) + ": commit before the stream ended");
+    if (staged_ && !options_.dry_run) return promote_staged();
+    for (auto& lane : lanes_) {
+      DECANT_TRY(lane->drain());
+      main_->foreign_keys.insert(main_->foreign_keys.end(), lane->foreign_keys.begin(), lane->foreign_keys.end());
+      lane->foreign_keys.clear();
+    }
+    DECANT_TRY(ensure_transaction(*main_));
+    DECANT_TRY(create_foreign_keys(*main_));
+    if (options_.dry_run) {
+      for (const StagedTable& t : staged_tables_)
+        options_.note("dry run: would promote " + t.staged_qualified + " to " + t.final_qualified +
+                      " after checking its count and digest");
+      rollback();
+      committed_ = true;
+      return Status::ok();
+    }
+    // The import is complete: its checkpoint goes in the same transaction as the last of it.
+    DECANT_TRY(exec(*main_, std::string("DROP TABLE IF EXISTS ") + kCheckpointTable));
+    DECANT_TRY(commit_transaction(*main_, /*final=*/true));
+    committed_ = true;
+    return Status::ok();
+  }
 
   // Types named without a schema (vector, halfvec) are found where extensions usually live.
   static Status set_search_path(Lane& lane) {
