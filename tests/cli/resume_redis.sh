@@ -50,27 +50,16 @@ done
 # import says so, waits, reconnects, continues after its checkpoint and finishes correctly.
 prefix="rretry:"
 delete_prefix "$prefix"
-coproc RETRY { exec "$DECANT" import "$url" -i "$TMP/a.ndjson.zst" --rename-prefix "rsrc:=$prefix" \
-  --progress json --progress-interval 0 --report "$TMP/retry.json" 2>&1 >/dev/null; }
-retry_pid=$RETRY_PID
-exec {retry_out}<&"${RETRY[0]}"
-dropped=0
-while IFS= read -r line <&"$retry_out"; do
-  echo "$line" >>"$TMP/retry.err"
-  if ((!dropped)) && [[ $line =~ \"records\":([0-9]+) ]] && ((BASH_REMATCH[1] >= 60000)); then
-    # decant's connection: the client on database 0 that is not this redis-cli.
-    for id in $(cli CLIENT LIST | awk '/ db=0 / && !/cmd=client/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }'); do
-      cli CLIENT KILL ID "$id" >/dev/null
-    done
-    dropped=1
-  fi
-done
-wait "$retry_pid"
-retry_rc=$?
-exec {retry_out}<&-
-check_eq "$retry_rc" "0" "the import survives a dropped connection"
-check_contains "$TMP/retry.err" "transient failure" "the failure is reported"
-check_contains "$TMP/retry.err" "retry 1 of 3" "and retried"
+# decant's connection: the client on database 0 that is not this redis-cli.
+drop_connection() {
+  for id in $(cli CLIENT LIST | awk '/ db=0 / && !/cmd=client/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }'); do
+    cli CLIENT KILL ID "$id" >/dev/null
+  done
+}
+act_after 60000 drop_connection import "$url" -i "$TMP/a.ndjson.zst" --rename-prefix "rsrc:=$prefix" --report "$TMP/retry.json"
+check_eq "$acted_rc" "0" "the import survives a dropped connection"
+check_contains "$TMP/acted.err" "transient failure" "the failure is reported"
+check_contains "$TMP/acted.err" "retry 1 of 3" "and retried"
 check_eq "$(jq -c '[.ok, .retries, .records]' "$TMP/retry.json")" "[true,1,150000]" "the report counts the retry"
 "$DECANT" export -q "$url" --match "$prefix*" -o - |
   jq -r --arg p "$prefix" 'select(.t == "rec") | "\(.r.key | ltrimstr($p)) \(.r.value)"' | sort >"$TMP/got"
