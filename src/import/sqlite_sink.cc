@@ -231,7 +231,7 @@ class SqliteSink final : public Sink {
     if (rc != SQLITE_DONE) {
       std::string message = target->frame + ": record " + std::to_string(target->records);
       if ((rc & 0xff) == SQLITE_CONSTRAINT) message += describe_key(target->info, record);
-      return Status::target(message + ": " + sqlite3_errmsg(db_.get()));
+      return sqlite_failure(db_.get(), Side::kTarget, message);
     }
 
     if (options_.txn == TxnMode::kBatch) {
@@ -385,7 +385,7 @@ class SqliteSink final : public Sink {
     sqlite3_bind_int64(insert->get(), 2, checkpoint_->line);
     sqlite3_bind_int64(insert->get(), 3, checkpoint_->records);
     if (sqlite3_step(insert->get()) != SQLITE_DONE)
-      return Status::target(std::string("writing the checkpoint: ") + sqlite3_errmsg(db_.get()));
+      return sqlite_failure(db_.get(), Side::kTarget, "writing the checkpoint");
     return Status::ok();
   }
 
@@ -430,7 +430,7 @@ class SqliteSink final : public Sink {
     std::vector<std::string> columns;
     int rc;
     while ((rc = sqlite3_step(info->get())) == SQLITE_ROW) columns.emplace_back(sqlite_column_text(info->get(), 0));
-    if (rc != SQLITE_DONE) return Status::target(sqlite3_errmsg(db_.get()));
+    if (rc != SQLITE_DONE) return sqlite_failure(db_.get(), Side::kTarget, "");
     return columns;
   }
 
@@ -575,7 +575,7 @@ class SqliteSink final : public Sink {
     sqlite3_bind_text(query->get(), 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
     sqlite3_bind_text(query->get(), 2, table.data(), static_cast<int>(table.size()), SQLITE_STATIC);
     int rc = sqlite3_step(query->get());
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::target(sqlite3_errmsg(db_.get()));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_failure(db_.get(), Side::kTarget, "");
     return rc == SQLITE_ROW;
   }
 
