@@ -41,6 +41,28 @@ run import --config "$TMP/job.toml" "sqlite:$TMP/other.db"
 check_rc 0 "a TARGET on the command line wins over the file's"
 check_eq "$(sqlite3 "$TMP/other.db" "SELECT count(*) FROM Album")" "347" "the command line's target was written"
 
+# The whole selection from the file: only, exclude and rename-stream; --only on the command line
+# replaces the file's only (the others still apply).
+cat >"$TMP/selection.toml" <<TOML
+source = "sqlite:$CHINOOK"
+only = ["Genre", "Album", "Artist"]
+exclude = ["Album"]
+rename-stream = ["Artist=Singer"]
+TOML
+run export --config "$TMP/selection.toml" -o "$TMP/sel.ndjson" -q
+check_rc 0 "export with the selection from a file"
+check_eq "$(jq -r 'select(.t == "stream") | .name' "$TMP/sel.ndjson" | tr '\n' ' ')" "Singer Genre " \
+  "only, exclude and rename-stream from the file"
+run export --config "$TMP/selection.toml" --only Artist --only Album -o "$TMP/sel2.ndjson" -q
+check_rc 0 "export with --only over the file's selection"
+check_eq "$(jq -r 'select(.t == "stream") | .name' "$TMP/sel2.ndjson" | tr '\n' ' ')" "Singer " \
+  "the flag's only replaced the file's; its exclude and rename still apply"
+printf 'only = ["Genre"]\n' >"$TMP/import-selection.toml"
+run import --config "$TMP/import-selection.toml" "sqlite:$TMP/sel.db" -i "$TMP/job.ndjson" -q
+check_rc 0 "import with only from a file (no such stream in the archive)"
+check_eq "$(sqlite3 "$TMP/sel.db" "SELECT count(*) FROM sqlite_schema WHERE type = 'table'")" "0" \
+  "the file's selection left every stream out"
+
 printf 'conflct = "replace"\n' >"$TMP/typo.toml"
 run import --config "$TMP/typo.toml" "sqlite:$TMP/x.db" -i "$TMP/job.ndjson"
 check_rc 2 "a misspelt key"
