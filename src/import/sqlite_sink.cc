@@ -129,6 +129,7 @@ struct Target {
   // For the plan a dry run prints: whether the table was there, and its rows before the load.
   bool existed = false;
   int64_t rows_before = 0;
+  std::string first_conflict;  // a dry run's first key conflict, in full
 };
 
 std::string megabytes(int64_t bytes) {
@@ -262,8 +263,12 @@ class SqliteSink final : public Sink {
     int rc = sqlite3_step(insert);
     // A dry run counts every key conflict (end_stream reports them) rather than stop at the
     // first; inside an isolated batch (--max-errors) a conflict is a reject as in a real run.
-    if (options_.dry_run && !in_savepoint_ && (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE))
+    if (options_.dry_run && !in_savepoint_ && (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)) {
+      if (target->first_conflict.empty())
+        target->first_conflict = "record " + std::to_string(target->records) + describe_key(target->info, record) +
+                                 ": " + sqlite3_errmsg(db_.get());
       return Status::ok();
+    }
     if (rc != SQLITE_DONE) {
       std::string message = target->frame + ": record " + std::to_string(target->records);
       if ((rc & 0xff) == SQLITE_CONSTRAINT) message += describe_key(target->info, record);
@@ -508,7 +513,7 @@ class SqliteSink final : public Sink {
     if (existing > 0 && options_.conflict == ConflictPolicy::kError)
       return Status::target(what.substr(0, what.find(": would")) + ": " + std::to_string(existing) +
                             " records have keys already in the table or twice in the archive: the import would fail "
-                            "(--conflict error; use skip or replace)");
+                            "(--conflict error; use skip or replace); the first, " + target.first_conflict);
     if (existing > 0)
       what += "; " + std::to_string(existing) + " records have keys already in the table (--conflict " +
               conflict_policy_name(options_.conflict) +
