@@ -16,6 +16,7 @@
 #include "cli/archive_files.h"
 #include "cli/backend_flags.h"
 #include "cli/config_file.h"
+#include "cli/jq_filter.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "export/export.h"
@@ -221,6 +222,7 @@ struct ImportCommand {
   int64_t max_errors = -1;
   int retries = 3;
   std::string rejects_path;
+  std::string jq;
   SelectionFlags selection;
   ReportFlags report;
   BackendFlags backend_flags;
@@ -237,6 +239,8 @@ struct ImportCommand {
     cmd->add_flag("--truncate", truncate, "Empty existing tables before loading");
     cmd->add_flag("--transformed", transformed,
                   "The archive went through a transform: its counts and digests are informational");
+    cmd->add_option("--jq", jq,
+                    "Transform: pass the archive's lines through `jq -c FILTER` before importing (implies --transformed)");
     cmd->add_flag("--dry-run", dry_run, "Read and check the whole archive against the target; write nothing");
     cmd->add_flag("--resume", resume,
                   "Continue an interrupted import (--txn batch or stream) after the checkpoint it left in the target");
@@ -260,7 +264,8 @@ struct ImportCommand {
     auto start = Clock::now();
     nlohmann::json facts = {{"command", "import"}, {"target", redact_uri(target)}, {"input", input},
                             {"options", {{"conflict", conflict}, {"dry_run", dry_run}, {"drop", drop},
-                                         {"truncate", truncate}, {"transformed", transformed}}}};
+                                         {"truncate", truncate}, {"transformed", transformed || !jq.empty()}}}};
+    if (!jq.empty()) facts["options"]["jq"] = jq;
     Status status = execute(facts, start);
     return report.finish(std::move(facts), std::move(status), start);
   }
@@ -393,7 +398,8 @@ struct ImportCommand {
       sink = std::move(*opened);
       Result<std::optional<Checkpoint>> stored = sink->stored_checkpoint();
       if (!stored) return stored.take_status();
-      if (stored->has_value()) {
+      // jq's output is not the file the frame index describes.
+      if (stored->has_value() && jq.empty()) {
         Result<std::optional<SeekingInput>> at = open_archive_input_after(input, (*stored)->line, max_line_bytes);
         if (!at) return at.take_status();
         seeking = std::move(*at);
@@ -407,9 +413,15 @@ struct ImportCommand {
       if (!opened) return opened.take_status();
       in = std::move(*opened);
     }
+    ZstdSource* zstd = dynamic_cast<ZstdSource*>(in.get());
+    if (!jq.empty()) {
+      Result<std::unique_ptr<JqSource>> filtered = JqSource::start(std::move(in), jq);
+      if (!filtered) return filtered.take_status();
+      in = std::move(*filtered);
+    }
     ReaderOptions reader_options;
     reader_options.max_line_bytes = max_line_bytes;
-    reader_options.strict_digests = !transformed;
+    reader_options.strict_digests = !transformed && jq.empty();
     ArchiveReader reader(*in, input == "-" ? "<stdin>" : input, reader_options);
     DECANT_TRY(seeking ? reader.open_at(seeking->index, seeking->frame) : reader.open());
     auto id = reader.header().find("archive_id");
@@ -427,7 +439,7 @@ struct ImportCommand {
     if (progress) progress->expect(-1, archive_text_bytes(input));
     Status status = import_archive(reader, *sink, selection, progress.get(), summary, import_options);
     if (progress) progress->done();
-    if (auto* zstd = dynamic_cast<ZstdSource*>(in.get())) facts["zstd_frames_decompressed"] = zstd->frames_decompressed();
+    if (zstd) facts["zstd_frames_decompressed"] = zstd->frames_decompressed();
     bytes_read = reader.bytes_read();
     return status;
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --config FILE names source, target, selection and options as an alternative to flags:
+# --config FILE names source, target, selection, a jq transform and options as an alternative to flags:
 # top-level keys for every command that has them, [export] / [import] sections for one; flags
 # win over the file; a key no command knows is a usage error. DECANT_SOURCE / DECANT_TARGET
 # give the URIs from the environment, out of argv.
@@ -62,6 +62,29 @@ run import --config "$TMP/import-selection.toml" "sqlite:$TMP/sel.db" -i "$TMP/j
 check_rc 0 "import with only from a file (no such stream in the archive)"
 check_eq "$(sqlite3 "$TMP/sel.db" "SELECT count(*) FROM sqlite_schema WHERE type = 'table'")" "0" \
   "the file's selection left every stream out"
+
+# A transform from the file: jq in [import]; --jq on the command line replaces it.
+cat >"$TMP/transform.toml" <<TOML
+[import]
+input = "$TMP/job.ndjson"
+jq = 'select(.t != "rec" or .s != "Album" or .r.ArtistId < 10)'
+report = "$TMP/transform.json"
+TOML
+run import --config "$TMP/transform.toml" "sqlite:$TMP/jq.db" -q
+check_rc 0 "import with a jq transform from the file"
+check_eq "$(sqlite3 "$TMP/jq.db" "SELECT count(*) FROM Album; SELECT count(*) FROM Artist" | tr '\n' ' ')" "14 275 " \
+  "the file's transform kept only the albums of artists 1 to 9"
+check_eq "$(jq -c '[.options.jq, .transformed]' "$TMP/transform.json")" \
+  '["select(.t != \"rec\" or .s != \"Album\" or .r.ArtistId < 10)",true]' "the report names the transform"
+run import --config "$TMP/transform.toml" "sqlite:$TMP/jq2.db" -q --jq 'select(.t != "rec" or .s != "Artist")'
+check_rc 0 "--jq on the command line"
+check_eq "$(sqlite3 "$TMP/jq2.db" "SELECT count(*) FROM Album; SELECT count(*) FROM Artist" | tr '\n' ' ')" "347 0 " \
+  "the flag's transform replaced the file's"
+run import "sqlite:$TMP/jq3.db" -i "$TMP/job.ndjson" --jq 'not a filter (('
+check_rc 5 "a jq filter that does not compile"
+check_contains "$TMP/err" "jq: error" "jq's own message"
+check_contains "$TMP/err" "--jq: jq failed (exit 3)" "decant says which step failed"
+check_absent "$TMP/jq3.db" "nothing written when the transform fails"
 
 printf 'conflct = "replace"\n' >"$TMP/typo.toml"
 run import --config "$TMP/typo.toml" "sqlite:$TMP/x.db" -i "$TMP/job.ndjson"
