@@ -39,23 +39,24 @@ check_contains "$TMP/err" 'table "Artist": would add 275 rows' "nothing conflict
 check_eq "$(sqlite3 "$TMP/t.db" "SELECT count(*) FROM Artist; SELECT count(*) FROM sqlite_schema WHERE name = 'Album'" | tr '\n' ' ')" \
   "3 0 " "the dry runs wrote nothing"
 
-# Redis: keys of this test only, under a prefix of their own.
-cli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" "$@"; }
+# Redis: database 25, which no other test uses.
+url=${DECANT_TEST_REDIS_URL%/*}/25
+cli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" -n 25 "$@"; }
 cli EVAL "for _, k in ipairs(redis.call('KEYS', 'dry:*')) do redis.call('DEL', k) end" 0 >/dev/null
 for i in 1 2 3 4 5; do cli SET "dry:$i" "v$i" >/dev/null; done
-"$DECANT" export -q "$DECANT_TEST_REDIS_URL" --match 'dry:*' -o "$TMP/r.ndjson" || fail "redis export"
+"$DECANT" export -q "$url" --match 'dry:*' -o "$TMP/r.ndjson" || fail "redis export"
 cli DEL dry:4 dry:5 >/dev/null
 cli SET dry:1 changed >/dev/null
-run import "$DECANT_TEST_REDIS_URL" -i "$TMP/r.ndjson" --dry-run
+run import "$url" -i "$TMP/r.ndjson" --dry-run
 check_rc 4 "redis dry run with existing keys under --conflict error"
 check_contains "$TMP/err" "redis: dry run: 3 keys of the archive already exist" "every existing key counted"
 check_contains "$TMP/err" "the import would fail (--conflict error; use skip or replace)" "and the import would fail"
 check_contains "$TMP/err" "the import's commands total about" "the size of the commands"
 check_contains "$TMP/err" "maxmemory" "against the server's memory limit"
-run import "$DECANT_TEST_REDIS_URL" -i "$TMP/r.ndjson" --dry-run --conflict replace
+run import "$url" -i "$TMP/r.ndjson" --dry-run --conflict replace
 check_rc 0 "redis dry run under --conflict replace"
 check_contains "$TMP/err" "would write 5 keys (5 records); would replace 3 existing keys" "the keys replace would overwrite"
-run import "$DECANT_TEST_REDIS_URL" -i "$TMP/r.ndjson" --dry-run --conflict skip
+run import "$url" -i "$TMP/r.ndjson" --dry-run --conflict skip
 check_rc 0 "redis dry run under --conflict skip"
 check_contains "$TMP/err" "would write 2 keys (2 records); skipped 3 existing keys (--conflict skip)" "the keys skip would leave"
 check_eq "$(cli GET dry:1) $(cli EXISTS dry:4)" "changed 0" "the redis dry runs wrote nothing"

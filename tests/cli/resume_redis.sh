@@ -2,8 +2,9 @@
 # --resume into Redis: an import killed with SIGKILL at 20 random points continues after the
 # checkpoint that each MULTI/EXEC batch sets with its keys (_decant:checkpoint); afterwards the
 # target holds exactly the archive's keys and values, nothing missing, nothing twice, and the
-# checkpoint is gone. Keys live under prefixes of their own in database 0, which no other test
-# uses; 80,000 generated keys.
+# checkpoint is gone. Keys live in database 24, which no other test uses (the checkpoint key is
+# per database: another test's import finishing in the same database would remove it); 80,000
+# generated keys.
 # servers: redis
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server redis
@@ -11,9 +12,9 @@ use_server redis
 seed=${RESUME_SEED:-$RANDOM}
 RANDOM=$seed
 echo "resume_redis: random seed $seed (RESUME_SEED=$seed reproduces the kill points)"
-url=$DECANT_TEST_REDIS_URL  # database 0
-cli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" "$@"; }
-# delete_prefix P: removes every key starting with P from database 0.
+url=${DECANT_TEST_REDIS_URL%/*}/24
+cli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" -n 24 "$@"; }
+# delete_prefix P: removes every key starting with P from database 24.
 delete_prefix() {
   cli EVAL "for _, k in ipairs(redis.call('KEYS', ARGV[1] .. '*')) do redis.call('DEL', k) end" 0 "$1" >/dev/null
 }
@@ -30,8 +31,9 @@ check_eq "$(wc -l <"$TMP/expected")" "80000" "the archive holds every key"
 for ((i = 0; i < 20; i++)); do
   prefix="rdst$i:"
   delete_prefix "$prefix"
-  # Past the first 10,000-record batch, so that a checkpoint has been committed when the kill lands.
-  at=$(((RANDOM * 32768 + RANDOM) % 68000 + 11000))
+  # Past the second 10,000-record batch: sending it waits for the first batch's reply, so a
+  # checkpoint has been committed when the kill lands.
+  at=$(((RANDOM * 32768 + RANDOM) % 58000 + 21000))
   kill_after "$at" import -q "$url" -i "$TMP/a.ndjson.zst" --rename-prefix "rsrc:=$prefix"
   check_eq "$killed_rc" "137" "point $i: the import was killed after $at records"
   check_eq "$(cli EXISTS _decant:checkpoint)" "1" "point $i: a checkpoint is in the target"
@@ -63,8 +65,8 @@ dropped=0
 while IFS= read -r line <&"$retry_out"; do
   echo "$line" >>"$TMP/retry.err"
   if ((!dropped)) && [[ $line =~ \"records\":([0-9]+) ]] && ((BASH_REMATCH[1] >= 40000)); then
-    # decant's connection: the client on database 0 that is not this redis-cli.
-    for id in $(cli CLIENT LIST | awk '/ db=0 / && !/cmd=client/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }'); do
+    # decant's connection: the client on database 24 that is not this redis-cli.
+    for id in $(cli CLIENT LIST | awk '/ db=24 / && !/cmd=client/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) print substr($i, 4) }'); do
       cli CLIENT KILL ID "$id" >/dev/null
     done
     dropped=1
