@@ -13,7 +13,33 @@
 
 namespace decant::cli {
 
+namespace {
+
+// Runs jq on no input with the filter defined as a function it never calls: jq compiles it and
+// exits 3 on a syntax error, without running it on anything.
+Status check_filter(const std::string& filter) {
+  std::string program = "def decant_filter: (" + filter + "\n); empty";
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::internal(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, STDIN_FILENO);
+    ::execlp("jq", "jq", "-n", program.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Status::internal(std::string("waiting for jq: ") + std::strerror(errno));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::ok();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return Status::usage("--jq: cannot run jq (is it installed?)");
+  return Status::usage("--jq: jq does not accept the filter (its message is above)");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<JqSource>> JqSource::start(std::unique_ptr<ByteSource> input, const std::string& filter) {
+  DECANT_TRY(check_filter(filter));
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return Status::internal(std::string("pipe: ") + std::strerror(errno));
   if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -83,8 +109,7 @@ Status JqSource::finish_child() {
   feeder_ = std::thread();
   if (!feed_status_) return feed_status_;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::ok();
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return Status::usage("--jq: cannot run jq (is it installed?)");
-  return Status::usage("--jq: jq failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
+  return Status::source("--jq: jq failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
                        "); its message is above");
 }
 

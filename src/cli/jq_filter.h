@@ -13,8 +13,8 @@
 namespace decant::cli {
 
 // Runs jq as a child process: a thread feeds it `input`, read() returns its output. jq's own
-// messages go to decant's stderr; a jq that fails or cannot be started is a usage error (a bad
-// filter) reported when its output ends.
+// messages go to decant's stderr. A filter jq cannot compile, or no jq, is a usage error from
+// start(); jq failing on the records is an error when its output ends.
 class JqSource : public ByteSource {
  public:
   static Result<std::unique_ptr<JqSource>> start(std::unique_ptr<ByteSource> input, const std::string& filter);

@@ -81,9 +81,12 @@ check_rc 0 "--jq on the command line"
 check_eq "$(sqlite3 "$TMP/jq2.db" "SELECT count(*) FROM Album; SELECT count(*) FROM Artist" | tr '\n' ' ')" "347 0 " \
   "the flag's transform replaced the file's"
 run import "sqlite:$TMP/jq3.db" -i "$TMP/job.ndjson" --jq 'not a filter (('
-check_rc 5 "a jq filter that does not compile"
+check_rc 2 "a jq filter that does not compile"
 check_contains "$TMP/err" "jq: error" "jq's own message"
-check_contains "$TMP/err" "--jq: jq failed (exit 3)" "decant says which step failed"
+check_contains "$TMP/err" "--jq: jq does not accept the filter" "decant says which step failed"
+run import "sqlite:$TMP/jq3.db" -i "$TMP/job.ndjson" --jq 'if .t == "trailer" then error("no trailer wanted") else . end'
+check_rc 5 "a jq filter that fails (jq 1.6 exits 5 when its last input fails)"
+check_contains "$TMP/err" "--jq: jq failed (exit 5)" "the failure of jq is reported"
 check_absent "$TMP/jq3.db" "nothing written when the transform fails"
 
 printf 'conflct = "replace"\n' >"$TMP/typo.toml"
