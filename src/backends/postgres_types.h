@@ -94,6 +94,9 @@ struct PgTargetColumn {
 // (SPEC 11.0 rule 1); `as_json` is then set so the caller can say so once per column.
 Status pg_append_copy_text(const Value& value, const PgTargetColumn& column, std::string& out, bool& as_json);
 
+// Appends `text` with text COPY's escapes (backslash, newline, carriage return, tab).
+void pg_copy_escape(std::string_view text, std::string& out);
+
 // The same value as a plain text literal (no COPY escaping), for statement parameters.
 Status pg_value_text(const Value& value, const PgTargetColumn& column, std::string& out, bool& as_json);
 

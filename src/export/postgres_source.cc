@@ -8,8 +8,10 @@
 
 #include "backends/postgres_client.h"
 #include "backends/postgres_types.h"
+#include "export/layout_sources.h"
 #include "export/source.h"
 #include "format/uri.h"
+#include "layouts/lightrag.h"
 
 namespace decant {
 namespace {
@@ -52,6 +54,11 @@ std::vector<std::string> string_list(const nlohmann::json& setting) {
 class PostgresSource final : public Source {
  public:
   static Result<std::unique_ptr<Source>> open(const std::string& uri, const SourceOptions& options) {
+    Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
+    if (!layout) return layout.take_status();
+    if (*layout) return open_lightrag_postgres_source(uri, options);
+    if (options.settings.is_object() && options.settings.contains("embedding-model"))
+      return Status::usage("--embedding-model needs --layout lightrag");
     const nlohmann::json& s = options.settings;
     auto source = std::unique_ptr<PostgresSource>(new PostgresSource());
     source->shared_ = std::make_shared<Shared>();
@@ -429,7 +436,7 @@ class PostgresSource final : public Source {
 }  // namespace
 
 void register_postgres_source(SourceRegistry& registry) {
-  registry.add(SourceBackend{
+  SourceBackend backend{
       .scheme = "postgres",
       .summary = "PostgreSQL (postgres://user@host:port/db or postgresql://; PG* variables and ~/.pgpass apply)",
       .capabilities = "one REPEATABLE READ snapshot, exported and shared by --jobs N parallel readers; "
@@ -440,7 +447,12 @@ void register_postgres_source(SourceRegistry& registry) {
                   {"strip-schema", BackendOption::Type::kFlag,
                    "Name streams by table alone, without the schema (refused when two schemas share a name)"}},
       .open = PostgresSource::open,
-  });
+  };
+  backend.capabilities += "; --layout lightrag: LightRAG's LIGHTRAG_* tables (SPEC 11.5.4)";
+  backend.options.push_back(lightrag::layout_option());
+  for (BackendOption& option : lightrag::export_options()) backend.options.push_back(std::move(option));
+  backend.options.push_back(lightrag::embedding_model_option());
+  registry.add(std::move(backend));
 }
 
 }  // namespace decant
