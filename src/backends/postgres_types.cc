@@ -775,4 +775,47 @@ void pg_copy_escape(std::string_view text, std::string& out) {
   out.append(text.data() + start, text.size() - start);
 }
 
+Status pg_copy_out_binary(PGconn* conn, const std::string& sql,
+                          const std::function<Status(const std::vector<PgBinaryCopyReader::Field>&)>& on_tuple) {
+  PgResult started(PQexec(conn, sql.c_str()));
+  if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT)
+    return Status::source(started ? pg_result_error(started.get()) : pg_error(conn));
+  PgBinaryCopyReader reader;
+  Status failure;
+  for (;;) {
+    char* buffer = nullptr;
+    int n = PQgetCopyData(conn, &buffer, 0);
+    if (n > 0) {
+      Status fed = reader.feed({buffer, size_t(n)}, on_tuple);
+      PQfreemem(buffer);
+      if (!fed) {
+        failure = std::move(fed);
+        break;
+      }
+      continue;
+    }
+    if (n == -2) failure = Status::source(pg_error(conn));
+    break;
+  }
+  if (!failure) {
+    // Stop the server sending the rest, then drain what is in flight.
+    if (PGcancel* cancel = PQgetCancel(conn)) {
+      char error[256];
+      PQcancel(cancel, error, sizeof error);
+      PQfreeCancel(cancel);
+    }
+    char* buffer = nullptr;
+    while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
+  }
+  Status ended;
+  while (PGresult* raw = PQgetResult(conn)) {
+    PgResult result(raw);
+    if (PQresultStatus(raw) != PGRES_COMMAND_OK && ended) ended = Status::source(pg_result_error(raw));
+  }
+  if (!failure) return failure;
+  if (!ended) return ended;
+  if (!reader.finished()) return Status::source("binary COPY ended without its trailer");
+  return Status::ok();
+}
+
 }  // namespace decant

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backends/postgres_client.h"
 #include "format/status.h"
@@ -80,6 +82,12 @@ class PgBinaryCopyReader {
   bool finished_ = false;
   std::vector<Field> fields_;
 };
+
+// Runs `sql`, a COPY ... TO STDOUT (FORMAT binary), and calls `on_tuple` for every tuple. When
+// on_tuple fails, the server is asked to stop sending, what is in flight is drained, and that
+// failure is returned as it is; the COPY's own errors are source errors.
+Status pg_copy_out_binary(PGconn* conn, const std::string& sql,
+                          const std::function<Status(const std::vector<PgBinaryCopyReader::Field>&)>& on_tuple);
 
 // A column of a target table, as the text COPY encoder needs it.
 struct PgTargetColumn {

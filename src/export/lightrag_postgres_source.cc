@@ -2,11 +2,13 @@
 // the logical streams of SPEC 11.5, one per workspace and namespace. Records are what LightRAG's
 // own PG storages return for a key (return_value as return, doc_name as file_path, JSONB columns
 // as JSON, timestamps as Unix seconds or ISO text), plus the timestamps every table keeps. Vector
-// tables are found by pattern, with the dimension of their content_vector column. Everything is
-// read with binary COPY in one REPEATABLE READ snapshot.
+// tables are found by pattern, with the dimension of their content_vector column; the graph is
+// PGTableGraphStorage's lightrag_graph_nodes / lightrag_graph_edges (LightRAG's AGE graph is not
+// read). Everything is read with binary COPY in one REPEATABLE READ snapshot.
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <tuple>
 
 #include "backends/lightrag_json.h"
 #include "backends/lightrag_postgres.h"
@@ -39,12 +41,17 @@ std::string read_expression(const PgField& field) {
   }
 }
 
+constexpr const char* kGraphNodes = "lightrag_graph_nodes";
+constexpr const char* kGraphEdges = "lightrag_graph_edges";
+
 struct StreamPlan {
-  const PgTable* table = nullptr;
+  const PgTable* table = nullptr;  // nullptr: a graph stream
+  Storage storage = Storage::kKv;
+  std::string ns;
   std::string relname;        // the table as it is in the catalog
   std::string pg_workspace;   // its workspace column value
   std::vector<const PgField*> fields;  // the members whose columns the table has
-  bool has_vector = false;
+  int64_t dimension = -1;              // vectors: of content_vector
 };
 
 class LightragPostgresSource final : public Source {
@@ -85,12 +92,32 @@ class LightragPostgresSource final : public Source {
         " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname LIKE 'lightrag\\_%' ORDER BY c.relname",
         Side::kSource);
     if (!tables) return tables.take_status().context("listing the LIGHTRAG_* tables");
-    // (logical workspace, table index) -> plan
-    std::map<std::pair<std::string, size_t>, std::pair<StreamPlan, int64_t>> found;
+    // (logical workspace, table index, namespace) -> plan, rows
+    std::map<std::tuple<std::string, size_t, std::string>, std::pair<StreamPlan, int64_t>> found;
     const std::vector<PgTable>& maps = postgres_tables();
     for (int row = 0; row < PQntuples(tables->get()); ++row) {
       std::string relname(pg_cell(tables->get(), row, 0));
       std::string oid(pg_cell(tables->get(), row, 1));
+      if (relname == kGraphNodes || relname == kGraphEdges) {
+        // PGTableGraphStorage: one table for every workspace and graph namespace.
+        Storage storage = relname == kGraphNodes ? Storage::kGraphNodes : Storage::kGraphEdges;
+        Result<PgResult> counts = pg_query(c,
+            "SELECT workspace, namespace, count(*) FROM public." + relname + " GROUP BY 1, 2 ORDER BY 1, 2", Side::kSource);
+        if (!counts) return counts.take_status().context("table " + relname);
+        for (int w = 0; w < PQntuples(counts->get()); ++w) {
+          std::string pg_workspace(pg_cell(counts->get(), w, 0)), ns(pg_cell(counts->get(), w, 1));
+          std::string logical = logical_workspace_from_postgres(pg_workspace);
+          if (!valid_workspace(logical) || !selection_.keeps_workspace(logical) || !selection_.keeps_namespace(ns)) continue;
+          StreamPlan plan;
+          plan.storage = storage;
+          plan.ns = ns;
+          plan.relname = relname;
+          plan.pg_workspace = pg_workspace;
+          found.emplace(std::make_tuple(logical, maps.size() + (storage == Storage::kGraphEdges ? 1 : 0), ns),
+                        std::make_pair(std::move(plan), std::stoll(std::string(pg_cell(counts->get(), w, 2)))));
+        }
+        continue;
+      }
       for (size_t index = 0; index < maps.size(); ++index) {
         const PgTable& map = maps[index];
         std::string base = map.table;
@@ -116,26 +143,31 @@ class LightragPostgresSource final : public Source {
           std::string logical = logical_workspace_from_postgres(pg_workspace);
           if (!valid_workspace(logical) || !selection_.keeps_workspace(logical) || !selection_.keeps_namespace(map.ns))
             continue;
-          auto key = std::make_pair(logical, index);
+          auto key = std::make_tuple(logical, index, std::string(map.ns));
           auto existing = found.find(key);
           if (existing != found.end())
             return Status::usage("postgres: workspace \"" + logical + "\" has " + std::string(map.ns) + " in both " +
                                  existing->second.first.relname + " and " + relname +
                                  " (two embedding models): choose one with --embedding-model NAME");
-          StreamPlan plan{&map, relname, pg_workspace, *fields, dimension > 0};
+          StreamPlan plan;
+          plan.table = &map;
+          plan.storage = map.storage;
+          plan.ns = map.ns;
+          plan.relname = relname;
+          plan.pg_workspace = pg_workspace;
+          plan.fields = *fields;
+          plan.dimension = dimension;
           found.emplace(key, std::make_pair(std::move(plan), std::stoll(std::string(pg_cell(counts->get(), w, 1)))));
-          dimensions_[{logical, index}] = dimension;
         }
       }
     }
     std::vector<StreamInfo> streams;
     for (auto& [key, entry] : found) {
-      const auto& [workspace, index] = key;
       StreamPlan& plan = entry.first;
-      StreamInfo stream = make_stream(StreamId{workspace, std::string(plan.table->ns), plan.table->storage});
+      StreamInfo stream = make_stream(StreamId{std::get<0>(key), plan.ns, plan.storage});
       stream.estimated_rows = entry.second;
-      if (plan.has_vector) {
-        stream.options["lightrag"]["embedding_dim"] = dimensions_[key];
+      if (plan.dimension > 0) {
+        stream.options["lightrag"]["embedding_dim"] = plan.dimension;
         stream.options["lightrag"]["postgres_table"] = plan.relname;
       }
       plans_[stream.name] = std::move(plan);
@@ -152,17 +184,18 @@ class LightragPostgresSource final : public Source {
     if (found == plans_.end()) return Status::internal("stream \"" + stream.name + "\" was not listed");
     const StreamPlan& plan = found->second;
     std::string frame = "table " + plan.relname + ", workspace \"" + plan.pg_workspace + "\"";
+    if (!plan.table) return read_graph(plan, frame, emit);
     std::string select = "id";
     for (const PgField* field : plan.fields) select += ", " + read_expression(*field);
-    if (plan.has_vector) select += ", content_vector::text";
+    if (plan.dimension > 0) select += ", content_vector::text";
     std::string sql = "COPY (SELECT " + select + " FROM public." + pg_quote_ident(plan.relname) +
                       " WHERE workspace = " + pg_quote_literal(plan.pg_workspace) + " ORDER BY id) TO STDOUT (FORMAT binary)";
-    bool vector_stream = plan.table->storage == Storage::kVector;
+    bool vector_stream = plan.storage == Storage::kVector;
     bool filtered = plan.table->ns == kLlmCacheNamespace && !selection_.cache.keeps_everything();
     int64_t left_out = 0;
     Record record;
     auto on_tuple = [&](const std::vector<PgBinaryCopyReader::Field>& cells) -> Status {
-      if (cells.size() != plan.fields.size() + 1 + (plan.has_vector ? 1 : 0))
+      if (cells.size() != plan.fields.size() + 1 + (plan.dimension > 0 ? 1 : 0))
         return Status::source("COPY returned an unexpected number of columns");
       if (!cells[0].data) return Status::source(frame + ": a row with a NULL id");
       std::string_view id(cells[0].data, size_t(cells[0].length));
@@ -183,7 +216,7 @@ class LightragPostgresSource final : public Source {
         Status decoded = decode(field, {cell.data, size_t(cell.length)}, record.add(field.member));
         if (!decoded) return std::move(decoded).context(frame + ", id \"" + std::string(id) + "\", column " + field.column);
       }
-      if (plan.has_vector) {
+      if (plan.dimension > 0) {
         const PgBinaryCopyReader::Field& cell = cells.back();
         if (cell.data) {
           Value& vector = record.add("vector");
@@ -193,7 +226,9 @@ class LightragPostgresSource final : public Source {
       }
       return emit(record);
     };
-    DECANT_TRY(copy_out(sql, frame, on_tuple));
+    Status copied = pg_copy_out_binary(conn_.get(), sql, on_tuple);
+    if (!copied && copied.side() == Side::kSource) return std::move(copied).context(frame);
+    DECANT_TRY(std::move(copied));
     if (left_out > 0)
       note_(stream.name + ": left out " + std::to_string(left_out) +
             " cache entries that --cache-types does not select (default extract,summary,analysis; --cache-types all keeps every entry)");
@@ -201,6 +236,43 @@ class LightragPostgresSource final : public Source {
   }
 
  private:
+  // PGTableGraphStorage rows: a node is its id and the members of its properties, an edge
+  // {source: src_id, target: tgt_id} (LightRAG keeps src_id < tgt_id) and its properties.
+  Status read_graph(const StreamPlan& plan, const std::string& frame, const RecordFn& emit) {
+    bool edges = plan.storage == Storage::kGraphEdges;
+    std::string sql = std::string("COPY (SELECT ") + (edges ? "src_id, tgt_id" : "id") + ", properties::text FROM public." +
+                      plan.relname + " WHERE workspace = " + pg_quote_literal(plan.pg_workspace) + " AND namespace = " +
+                      pg_quote_literal(plan.ns) + " ORDER BY " + (edges ? "src_id, tgt_id" : "id") +
+                      ") TO STDOUT (FORMAT binary)";
+    Record record;
+    auto on_tuple = [&](const std::vector<PgBinaryCopyReader::Field>& cells) -> Status {
+      size_t keys = edges ? 2 : 1;
+      if (cells.size() != keys + 1) return Status::source("COPY returned an unexpected number of columns");
+      for (size_t i = 0; i < cells.size(); ++i)
+        if (!cells[i].data) return Status::source(frame + ": a graph row with a NULL column");
+      auto text = [&](size_t i) { return std::string_view(cells[i].data, size_t(cells[i].length)); };
+      record.clear_keep_capacity();
+      Value& id = record.add("_id");
+      std::string where;
+      if (edges) {
+        id.kind = Kind::kDocument;
+        id.fields = {Field{"source", Value::of_text(text(0))}, Field{"target", Value::of_text(text(1))}};
+        where = "edge \"" + std::string(text(0)) + "\" - \"" + std::string(text(1)) + "\"";
+      } else {
+        id = Value::of_text(text(0));
+        where = "node \"" + std::string(text(0)) + "\"";
+      }
+      std::unique_ptr<JsonFileReader> reader = JsonFileReader::from_text(text(keys), frame + ", " + where + ", properties");
+      DECANT_TRY(reader->expect('{'));
+      DECANT_TRY(reader->read_members(record, "_id"));
+      DECANT_TRY(reader->expect_end());
+      return emit(record);
+    };
+    Status copied = pg_copy_out_binary(conn_.get(), sql, on_tuple);
+    if (!copied && copied.side() == Side::kSource) return std::move(copied).context(frame);
+    return copied;
+  }
+
   // The members of `map` whose columns the table has (an older LightRAG's table may lack some).
   Result<std::vector<const PgField*>> columns_of(const std::string& oid, const PgTable& map) {
     Result<PgResult> columns = pg_query(conn_.get(),
@@ -253,44 +325,6 @@ class LightragPostgresSource final : public Source {
     return Status::ok();
   }
 
-  template <typename OnTuple>
-  Status copy_out(const std::string& sql, const std::string& frame, OnTuple& on_tuple) {
-    PGconn* c = conn_.get();
-    PgResult started(PQexec(c, sql.c_str()));
-    if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT)
-      return Status::source(started ? pg_result_error(started.get()) : pg_error(c)).context(frame);
-    PgBinaryCopyReader reader;
-    Status failure;
-    for (;;) {
-      char* buffer = nullptr;
-      int n = PQgetCopyData(c, &buffer, 0);
-      if (n > 0) {
-        Status fed = reader.feed({buffer, size_t(n)}, on_tuple);
-        PQfreemem(buffer);
-        if (!fed) {
-          failure = std::move(fed);
-          break;
-        }
-        continue;
-      }
-      if (n == -2) failure = Status::source(pg_error(c));
-      break;
-    }
-    if (!failure) {
-      char* buffer = nullptr;
-      while (PQgetCopyData(c, &buffer, 0) > 0) PQfreemem(buffer);
-    }
-    Status ended;
-    while (PGresult* raw = PQgetResult(c)) {
-      PgResult result(raw);
-      if (PQresultStatus(raw) != PGRES_COMMAND_OK && ended) ended = Status::source(pg_result_error(raw));
-    }
-    if (!failure) return failure;
-    if (!ended) return std::move(ended).context(frame);
-    if (!reader.finished()) return Status::source("binary COPY ended without its trailer").context(frame);
-    return Status::ok();
-  }
-
   PgConn conn_;
   std::string location_;
   Selection selection_;
@@ -298,7 +332,6 @@ class LightragPostgresSource final : public Source {
   std::function<void(const std::string&)> note_;
   std::string server_version_, database_;
   std::map<std::string, StreamPlan> plans_;
-  std::map<std::pair<std::string, size_t>, int64_t> dimensions_;
 };
 
 }  // namespace

@@ -154,14 +154,7 @@ class PostgresSource final : public Source {
     auto found = shared_->plans.find(stream.name);
     if (found == shared_->plans.end()) return Status::internal(table_frame(stream.name) + ": not described");
     const TablePlan& plan = found->second;
-    PGconn* c = conn_.get();
-    PgResult started(PQexec(c, plan.copy_sql.c_str()));
-    if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT)
-      return Status::source(started ? pg_result_error(started.get()) : pg_error(c)).context(table_frame(stream.name));
-
     Record record;
-    PgBinaryCopyReader reader;
-    Status failure;
     auto on_tuple = [&](const std::vector<PgBinaryCopyReader::Field>& fields) -> Status {
       if (fields.size() != plan.columns.size()) return Status::source("COPY returned an unexpected number of columns");
       record.clear_keep_capacity();
@@ -173,44 +166,9 @@ class PostgresSource final : public Source {
       }
       return emit(record);
     };
-    for (;;) {
-      char* buffer = nullptr;
-      int n = PQgetCopyData(c, &buffer, 0);
-      if (n > 0) {
-        Status fed = reader.feed({buffer, size_t(n)}, on_tuple);
-        PQfreemem(buffer);
-        if (!fed) {
-          failure = std::move(fed);
-          break;
-        }
-        continue;
-      }
-      if (n == -2) failure = Status::source(pg_error(c));
-      break;
-    }
-    if (!failure) {
-      // Stop the server sending the rest, then drain what is in flight.
-      if (PGcancel* cancel = PQgetCancel(c)) {
-        char error[256];
-        PQcancel(cancel, error, sizeof error);
-        PQfreeCancel(cancel);
-      }
-      char* buffer = nullptr;
-      int n;
-      while ((n = PQgetCopyData(c, &buffer, 0)) > 0) PQfreemem(buffer);
-    }
-    Status ended = Status::ok();
-    while (PGresult* raw = PQgetResult(c)) {
-      PgResult result(raw);
-      if (PQresultStatus(raw) != PGRES_COMMAND_OK && ended) ended = Status::source(pg_result_error(raw));
-    }
-    if (!failure) {
-      if (failure.side() == Side::kSource) return std::move(failure).context(table_frame(stream.name));
-      return failure;
-    }
-    if (!ended) return std::move(ended).context(table_frame(stream.name));
-    if (!reader.finished()) return Status::source("binary COPY ended without its trailer").context(table_frame(stream.name));
-    return Status::ok();
+    Status copied = pg_copy_out_binary(conn_.get(), plan.copy_sql, on_tuple);
+    if (!copied && copied.side() == Side::kSource) return std::move(copied).context(table_frame(stream.name));
+    return copied;
   }
 
   int parallel_reads() const override { return jobs_; }

@@ -2,9 +2,12 @@
 // stream goes into LightRAG's own table (created with LightRAG's DDL when missing), its members in
 // LightRAG's columns, workspace "" as 'default', the records' create_time / update_time kept.
 // Rows are COPYed into a temporary table and moved with one INSERT ... SELECT per batch, which
-// converts the timestamps and applies the conflict policy. Everything happens in one transaction:
+// converts the timestamps and applies the conflict policy. Graph streams go into the tables of
+// LightRAG's PGTableGraphStorage (lightrag_graph_nodes / _edges: no AGE needed). Everything
+// happens in one transaction:
 // a failure, including an embedding dimension the existing vector table does not have, leaves the
 // database as it was.
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <unordered_map>
@@ -37,7 +40,9 @@ struct Target {
   std::string preferred_table;  // vectors: the table the archive's rows came from, if any
   bool ready = false;           // the table is resolved and the staging table made
   std::vector<const PgField*> fields;  // members with a column in the table
+  bool graph = false;           // lightrag_graph_nodes / lightrag_graph_edges
   std::string stage, copy_sql, insert_sql;
+  std::string endpoints_sql;    // edges: the end points' nodes, as LightRAG's upsert_edge adds them
   int64_t staged = 0, written = 0, ordinal = 0;
   std::map<std::string, int64_t> left_out;  // members without a column, by name
 };
@@ -84,12 +89,9 @@ class LightragPostgresSink final : public Sink {
     }
     bool graph = id.storage == Storage::kGraphNodes || id.storage == Storage::kGraphEdges;
     const PgTable* map = graph ? nullptr : postgres_table_of(id.ns);
-    if (!map) {
-      // LightRAG's PostgreSQL graph storage needs the Apache AGE extension (SPEC 11.5.4).
-      options_.note("postgres: stream \"" + stream.name + "\" left out: " +
-                    (graph ? std::string("decant does not write LightRAG's PostgreSQL graph (Apache AGE)")
-                           : "LightRAG has no PostgreSQL table for namespace \"" + id.ns + "\"") +
-                    " (import it into a LightRAG directory)");
+    if (!map && !graph) {
+      options_.note("postgres: stream \"" + stream.name + "\" left out: LightRAG has no PostgreSQL table for namespace \"" +
+                    id.ns + "\" (import it into a LightRAG directory)");
       return Status::ok();
     }
     for (const auto& [name, target] : targets_)
@@ -98,10 +100,11 @@ class LightragPostgresSink final : public Sink {
     target.id = id;
     target.stream = stream.name;
     target.map = map;
+    target.graph = graph;
     target.table_form = target_stream->table_form;
     target.filtered = id.ns == kLlmCacheNamespace && !selection_.cache.keeps_everything();
     target.pg_workspace = postgres_workspace(id.workspace);
-    if (map->storage == Storage::kVector) {
+    if (map && map->storage == Storage::kVector) {
       const nlohmann::json& layout = stream.options.is_object() && stream.options.contains("lightrag")
                                          ? stream.options["lightrag"] : nlohmann::json::object();
       auto dim = layout.find("embedding_dim");
@@ -112,8 +115,8 @@ class LightragPostgresSink final : public Sink {
     auto [it, fresh] = targets_.emplace(stream.name, std::move(target));
     Target& placed = it->second;
     // A vector stream without embedding_dim learns it from its first record.
-    if (placed.map->storage != Storage::kVector || placed.dimension > 0) {
-      Status prepared = prepare(placed);
+    if (graph || placed.map->storage != Storage::kVector || placed.dimension > 0) {
+      Status prepared = graph ? prepare_graph(placed) : prepare(placed);
       if (!prepared) return std::move(prepared).context("stream \"" + stream.name + "\"");
     }
     return Status::ok();
@@ -128,8 +131,10 @@ class LightragPostgresSink final : public Sink {
       DECANT_TRY(from_table_row(record, document_));
       document = &document_;
     }
-    if (document->size() == 0 || (*document)[0].name != "_id" || (*document)[0].value.kind != Kind::kText)
+    if (document->size() == 0 || (*document)[0].name != "_id" ||
+        ((*document)[0].value.kind != Kind::kText && !(target.graph && (*document)[0].value.kind == Kind::kDocument)))
       return Status::target("the record does not start with a text _id, which every LightRAG key has (SPEC 11.5.2)");
+    if (target.graph) return write_graph(target, *document);
     const std::string& id = (*document)[0].value.text;
     if (target.filtered && !selection_.cache.keeps(id)) return Status::ok();
     std::string frame = "stream \"" + target.stream + "\", key \"" + id + "\"";
@@ -189,6 +194,7 @@ class LightragPostgresSink final : public Sink {
     if (found == targets_.end()) return Status::ok();
     Target& target = found->second;
     DECANT_TRY(flush(target));
+    if (target.graph) return Status::ok();
     for (const auto& [name, count] : target.left_out)
       options_.note("postgres: " + target.stream + ": member \"" + name + "\" left out of " + with_s(count, "record") +
                     ": " + target.relname + " has no column for it (LightRAG's PostgreSQL storage does not keep it)");
@@ -341,7 +347,7 @@ class LightragPostgresSink final : public Sink {
     std::string insert = "INSERT INTO " + target.qualified + " (" + insert_columns + ") SELECT ";
     switch (options_.conflict) {
       case ConflictPolicy::kSkip:
-        target.insert_sql = insert + select + " FROM " + target.stage + " s ORDER BY s.n ON CONFLICT (workspace, id) DO NOTHING";
+        target.insert_sql = insert + select + " FROM " + target.stage + " s ON CONFLICT (workspace, id) DO NOTHING";
         break;
       case ConflictPolicy::kReplace: {
         // One INSERT may not update a row twice: the last record of a key wins, as LightRAG's upserts.
@@ -359,9 +365,113 @@ class LightragPostgresSink final : public Sink {
                             " ORDER BY id, n DESC) s ON CONFLICT (workspace, id) DO UPDATE SET " + updates;
         break;
       }
-      default: target.insert_sql = insert + select + " FROM " + target.stage + " s ORDER BY s.n"; break;
+      default: target.insert_sql = insert + select + " FROM " + target.stage + " s"; break;
     }
     target.ready = true;
+    return Status::ok();
+  }
+
+  // PGTableGraphStorage's tables, made as its DDL makes them when missing (LightRAG adds its
+  // foreign keys and indexes itself when it next starts), and the statements of a graph stream.
+  Status prepare_graph(Target& target) {
+    bool edges = target.id.storage == Storage::kGraphEdges;
+    target.relname = edges ? "lightrag_graph_edges" : "lightrag_graph_nodes";
+    target.qualified = "public." + target.relname;
+    DECANT_TRY(exec(
+        "CREATE TABLE IF NOT EXISTS public.lightrag_graph_nodes (workspace TEXT NOT NULL, namespace TEXT NOT NULL DEFAULT"
+        " 'chunk_entity_relation', id TEXT NOT NULL, properties JSONB NOT NULL DEFAULT '{}', updated_at TIMESTAMPTZ NOT NULL"
+        " DEFAULT now(), PRIMARY KEY (workspace, namespace, id));"
+        " CREATE TABLE IF NOT EXISTS public.lightrag_graph_edges (workspace TEXT NOT NULL, namespace TEXT NOT NULL DEFAULT"
+        " 'chunk_entity_relation', src_id TEXT NOT NULL, tgt_id TEXT NOT NULL, properties JSONB NOT NULL DEFAULT '{}',"
+        " updated_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (workspace, namespace, src_id, tgt_id))"));
+    std::string where = pg_quote_literal(target.pg_workspace) + ", " + pg_quote_literal(target.id.ns);
+    if (options_.drop || options_.truncate) {
+      // Edges first: a database LightRAG set up has them cascade, one decant made has no keys yet.
+      std::string match = " WHERE workspace = $1 AND namespace = $2";
+      if (!edges) {
+        Result<PgResult> edges_deleted = query("DELETE FROM public.lightrag_graph_edges" + match, {target.pg_workspace, target.id.ns});
+        if (!edges_deleted) return edges_deleted.take_status();
+      }
+      Result<PgResult> deleted = query("DELETE FROM " + target.qualified + match, {target.pg_workspace, target.id.ns});
+      if (!deleted) return deleted.take_status();
+      std::string count = PQcmdTuples(deleted->get());
+      if (count != "0")
+        options_.note("postgres: deleted " + count + " rows of workspace \"" + target.pg_workspace + "\" from " +
+                      target.relname + " first (--drop / --truncate)");
+    }
+    target.stage = pg_quote_ident("decant_lightrag_" + std::to_string(++stage_count_));
+    std::string keys = edges ? "src_id, tgt_id" : "id";
+    std::string staged_keys = edges ? "s.src_id, s.tgt_id" : "s.id";
+    DECANT_TRY(exec("CREATE TEMPORARY TABLE " + target.stage + " (n bigint, " +
+                    (edges ? "src_id text, tgt_id text" : "id text") + ", properties text) ON COMMIT DROP"));
+    target.copy_sql = "COPY " + target.stage + " FROM STDIN";
+    if (edges)
+      target.endpoints_sql = "INSERT INTO public.lightrag_graph_nodes (workspace, namespace, id, properties, updated_at)"
+                             " SELECT DISTINCT " + where + ", e.id, jsonb_build_object('entity_id', e.id), now() FROM " +
+                             target.stage + " s CROSS JOIN LATERAL (VALUES (s.src_id), (s.tgt_id)) e(id)"
+                             " ON CONFLICT (workspace, namespace, id) DO NOTHING";
+    std::string insert = "INSERT INTO " + target.qualified + " (workspace, namespace, " + keys + ", properties, updated_at) SELECT " +
+                         where + ", " + staged_keys + ", s.properties::jsonb, now() FROM ";
+    std::string conflict = " ON CONFLICT (workspace, namespace, " + keys + ")";
+    switch (options_.conflict) {
+      case ConflictPolicy::kSkip: target.insert_sql = insert + target.stage + " s" + conflict + " DO NOTHING"; break;
+      case ConflictPolicy::kReplace:
+        target.insert_sql = insert + "(SELECT DISTINCT ON (" + keys + ") * FROM " + target.stage + " ORDER BY " + keys +
+                            ", n DESC) s" + conflict + " DO UPDATE SET properties = EXCLUDED.properties, updated_at = now()";
+        break;
+      default: target.insert_sql = insert + target.stage + " s"; break;
+    }
+    target.ready = true;
+    return Status::ok();
+  }
+
+  // A node (its id, its attributes as the properties object) or an edge, its end points in
+  // LightRAG's order (src_id < tgt_id, as Python's min and max of the two).
+  Status write_graph(Target& target, const Record& document) {
+    const Value& id = document[0].value;
+    std::string keys;
+    if (target.id.storage == Storage::kGraphEdges) {
+      const Value* source = nullptr;
+      const Value* destination = nullptr;
+      if (id.kind == Kind::kDocument)
+        for (const Field& f : id.fields) {
+          if (f.name == "source" && f.value.kind == Kind::kText) source = &f.value;
+          if (f.name == "target" && f.value.kind == Kind::kText) destination = &f.value;
+        }
+      if (!source || !destination)
+        return Status::target("stream \"" + target.stream + "\": an edge whose _id is not {\"source\": TEXT, \"target\": TEXT}");
+      const std::string& low = std::min(source->text, destination->text);
+      const std::string& high = std::max(source->text, destination->text);
+      pg_copy_escape(low, keys);
+      keys += '\t';
+      pg_copy_escape(high, keys);
+    } else {
+      if (id.kind != Kind::kText) return Status::target("stream \"" + target.stream + "\": a node whose _id is not text");
+      pg_copy_escape(id.text, keys);
+    }
+    json_.clear();
+    bool first = true;
+    for (size_t i = 1; i < document.size(); ++i) {
+      const Field& field = document[i];
+      if (field.name == "_id") continue;
+      Status member = append_py_member(field.name, field.value, PyLayout::kOneLine, 0, first, json_);
+      if (!member) return std::move(member).context("stream \"" + target.stream + "\", field \"" + field.name + "\"");
+      first = false;
+    }
+    append_py_object_end(first, PyLayout::kOneLine, 0, json_);
+    if (copying_ != &target) {
+      DECANT_TRY(end_copy());
+      DECANT_TRY(start_copy(target));
+    }
+    buffer_ += std::to_string(++target.ordinal);
+    buffer_ += '\t';
+    buffer_ += keys;
+    buffer_ += '\t';
+    pg_copy_escape(json_, buffer_);
+    buffer_ += '\n';
+    ++target.staged;
+    if (buffer_.size() >= kCopyChunk) DECANT_TRY(send_buffer());
+    if (target.staged >= options_.batch_rows) return flush(target);
     return Status::ok();
   }
 
@@ -419,20 +529,20 @@ class LightragPostgresSink final : public Sink {
     if (!target.ready || target.staged == 0) return Status::ok();
     if (interrupt_requested()) return interrupted_status();
     DECANT_TRY(end_copy());
-    std::string frame = "stream \"" + target.stream + "\", table " + target.relname;
-    if (options_.conflict == ConflictPolicy::kError) {
-      Result<PgResult> clash = query("SELECT s.id FROM " + target.stage + " s JOIN " + target.qualified +
-                                     " t ON t.workspace = $1 AND t.id = s.id LIMIT 1",
-                                     {target.pg_workspace});
-      if (!clash) return clash.take_status().context(frame);
-      if (PQntuples(clash->get()) > 0)
-        return Status::target(frame + ": key \"" + std::string(pg_cell(clash->get(), 0, 0)) + "\" of workspace \"" +
-                              target.pg_workspace +
-                              "\" already exists (--conflict skip or replace, or --drop to replace the workspace's rows)");
+    std::string frame = "table " + target.relname;
+    if (!target.endpoints_sql.empty()) DECANT_TRY(exec(target.endpoints_sql));
+    // --conflict error: the primary key finds a key the table already has (or the archive has
+    // twice) faster than a join of the staged rows could; the import then rolls back.
+    PgResult inserted(PQexec(conn_.get(), target.insert_sql.c_str()));
+    if (!inserted || PQresultStatus(inserted.get()) != PGRES_COMMAND_OK) {
+      const char* state = inserted ? PQresultErrorField(inserted.get(), PG_DIAG_SQLSTATE) : nullptr;
+      const char* detail = inserted ? PQresultErrorField(inserted.get(), PG_DIAG_MESSAGE_DETAIL) : nullptr;
+      if (state && std::string_view(state) == "23505" && detail)  // unique_violation
+        return Status::target(frame + ": " + detail +
+                              " (--conflict skip or replace, or --drop to replace the workspace's rows)");
+      return Status::target(inserted ? pg_result_error(inserted.get()) : pg_error(conn_.get())).context(frame);
     }
-    Result<PgResult> inserted = query(target.insert_sql);
-    if (!inserted) return inserted.take_status().context(frame);
-    int64_t rows = std::stoll(std::string(PQcmdTuples(inserted->get())));
+    int64_t rows = std::stoll(std::string(PQcmdTuples(inserted.get())));
     target.written += rows;
     if (options_.conflict == ConflictPolicy::kSkip) skipped_ += target.staged - rows;
     target.staged = 0;

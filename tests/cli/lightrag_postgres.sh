@@ -6,21 +6,16 @@
 # PostgreSQL storages keep of a record (lightrag_fixture.py --compare pg: the columns, timestamps
 # included; vectors within float16 precision). Covers JSON dir -> PostgreSQL, PostgreSQL -> JSON
 # dir, LightRAG's PostgreSQL -> JSON dir, LightRAG's Redis -> PostgreSQL, workspaces, the
-# embedding dimension check, conflicts and --drop. The graph stays in a directory: LightRAG's
-# PostgreSQL graph storage needs Apache AGE, which the test server does not have. Redis database
-# 24 is this test's own.
+# embedding dimension check, conflicts and --drop. The graph goes through PGTableGraphStorage's
+# tables (LightRAG's other PostgreSQL graph, PGGraphStorage, needs Apache AGE, which the test
+# server does not have). Redis database 24 is this test's own.
 # servers: pgvector redis
 ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server pgvector
 use_server redis
 
-PY=$ROOT/.venv/lightrag/bin/python
-FIXTURE=$ROOT/tests/lightrag/lightrag_fixture.py
-if [[ ! -x $PY ]]; then
-  echo "FAIL: $PY is missing: run tools/setup.sh --test (or bash tools/setup-python.sh lightrag)" >&2
-  exit 1
-fi
+source "$ROOT/tests/lightrag/fixture.bash"
 unset WORKSPACE REDIS_WORKSPACE POSTGRES_WORKSPACE
 psql_() { "$DECANT_TEST_PGVECTOR_BIN/psql" -X -q -At -h "$DECANT_TEST_PGVECTOR_HOST" -p "$DECANT_TEST_PGVECTOR_PORT" -U postgres "$@"; }
 PGBASE=${DECANT_TEST_PGVECTOR_URI%/*}
@@ -38,17 +33,8 @@ pg_env() {
   export POSTGRES_PASSWORD=unused POSTGRES_DATABASE=$1
 }
 PG_STORAGES=(--kv-storage PGKVStorage --doc-status-storage PGDocStatusStorage --vector-storage PGVectorStorage
-  --embedding-model test-model)
+  --graph-storage PGTableGraphStorage --embedding-model test-model)
 
-lightrag() {
-  "$PY" "$FIXTURE" "$@" >"$TMP/out" 2>"$TMP/err"
-  rc=$?
-  LAST="lightrag_fixture.py $*"
-}
-check_lightrag() {
-  check_rc 0 "$1"
-  ((rc == 0)) || cat "$TMP/out" >&2
-}
 
 # --- LightRAG writes a working directory, two workspaces; decant moves it into PostgreSQL
 lightrag write --working-dir written --expected expected.json
@@ -77,16 +63,17 @@ check_lightrag "LightRAG's PostgreSQL storages read every record (default worksp
 lightrag verify --working-dir written --workspace space1 --expected expected_space1.json "${PG_STORAGES[@]}" --compare pg
 check_lightrag "LightRAG's PostgreSQL storages read every record (space1)"
 
-# --- and back out of PostgreSQL into a directory (the graph from the original directory)
+check_eq "$(psql_ -d lr_a -c "SELECT count(*) FROM lightrag_graph_nodes WHERE workspace = 'default'") $(psql_ -d lr_a -c "SELECT src_id || '|' || tgt_id FROM lightrag_graph_edges WHERE workspace = 'space1'")" \
+  "3 Acme|Alice" "the graph is in PGTableGraphStorage's tables, each edge with src_id < tgt_id"
+
+# --- and back out of PostgreSQL into a directory
 run export "$PGBASE/lr_a" --layout lightrag --cache-types all -o from_pg.ndjson
 check_rc 0 "export PostgreSQL with the LightRAG layout"
-check_eq "$(jq -r 'select(.t == "stream") | .name' from_pg.ndjson | wc -l)" "22" "11 streams per workspace"
+check_eq "$(jq -r 'select(.t == "stream") | .name' from_pg.ndjson | wc -l)" "26" "13 streams per workspace"
 check_eq "$(jq -c 'select(.t == "stream" and .name == "entities") | .options.lightrag.embedding_dim' from_pg.ndjson)" "4" \
   "a vector stream carries the table's dimension"
 run import -i from_pg.ndjson lightrag:back
 check_rc 0 "PostgreSQL records into a directory"
-run import -i all.ndjson lightrag:back --namespaces chunk_entity_relation
-check_rc 0 "the graph into the same directory"
 lightrag verify --working-dir back --expected expected.json --compare pg
 check_lightrag "LightRAG's JSON storages read every record that went through PostgreSQL"
 lightrag verify --working-dir back --workspace space1 --expected expected_space1.json --compare pg
@@ -96,14 +83,11 @@ check_lightrag "the same for space1"
 fresh_db lr_b
 pg_env lr_b
 lightrag write --working-dir pg_side --expected expected_pg.json "${PG_STORAGES[@]}"
-check_lightrag "LightRAG writes KV, doc status and vectors into PostgreSQL, the graph into a directory"
+check_lightrag "LightRAG writes KV, doc status, vectors and graph into PostgreSQL"
 run export "$PGBASE/lr_b" --layout lightrag --cache-types all -o lightrag_pg.ndjson
 check_rc 0 "decant export of LightRAG's tables"
 run import -i lightrag_pg.ndjson lightrag:from_lightrag_pg
 check_rc 0 "into a directory"
-run export lightrag:pg_side -o pg_side_graph.ndjson
-run import -i pg_side_graph.ndjson lightrag:from_lightrag_pg
-check_rc 0 "the graph beside it"
 lightrag verify --working-dir from_lightrag_pg --expected expected_pg.json --compare pg
 check_lightrag "LightRAG's JSON storages read what LightRAG wrote into PostgreSQL"
 
@@ -113,12 +97,12 @@ REDIS_URI=$REDIS lightrag write --working-dir redis_side --expected expected_red
 check_lightrag "LightRAG writes Redis"
 run export "$REDIS" --layout lightrag --cache-types all -o redis.ndjson
 check_rc 0 "export LightRAG's Redis keys"
-run export lightrag:redis_side --namespaces entities,relationships,chunks -o redis_side.ndjson
+run export lightrag:redis_side --namespaces entities,relationships,chunks,chunk_entity_relation -o redis_side.ndjson
 fresh_db lr_c
 run import -i redis.ndjson "$PGBASE/lr_c" --layout lightrag
 check_rc 0 "Redis records into PostgreSQL"
 run import -i redis_side.ndjson "$PGBASE/lr_c" --layout lightrag --embedding-model test-model
-check_rc 0 "the vectors into PostgreSQL"
+check_rc 0 "the vectors and the graph into PostgreSQL"
 pg_env lr_c
 lightrag verify --working-dir redis_side --expected expected_redis.json "${PG_STORAGES[@]}" --compare pg
 check_lightrag "LightRAG's PostgreSQL storages read what came from Redis"
@@ -141,7 +125,7 @@ check_rc 4 "existing keys conflict by default"
 check_contains "$TMP/err" "already exists" "the conflict names the key"
 run import -i all.ndjson "$PGBASE/lr_a" --layout lightrag --embedding-model test-model --conflict skip
 check_rc 0 "--conflict skip"
-check_contains "$TMP/err" "skipped 34 existing keys" "skip counts every existing row"
+check_contains "$TMP/err" "skipped 42 existing keys" "skip counts every existing row (34 records, 8 graph rows)"
 psql_ -d lr_a -c "UPDATE lightrag_llm_cache SET return_value = 'stale' WHERE workspace = 'space1'" >/dev/null
 run import -i all.ndjson "$PGBASE/lr_a" --layout lightrag --embedding-model test-model --conflict replace --namespaces llm_response_cache
 check_rc 0 "--conflict replace"

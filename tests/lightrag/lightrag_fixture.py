@@ -216,6 +216,8 @@ async def write(args):
     for ns, records in vectors.items():
         await deployment.vectors[ns].upsert(records)
     for node_id, data in nodes:
+        if args.graph_storage != "NetworkXStorage" and "entity_id" not in data:
+            data = {"entity_id": node_id}  # the PostgreSQL graph storages insist on it
         await deployment.graph.upsert_node(node_id, data)
     for source, target, data in edges:
         await deployment.graph.upsert_edge(source, target, data)
@@ -344,6 +346,10 @@ def as_pg(view):
         for entry in rows.values():
             entry["row"] = pg_row(ns, entry["row"])
     view["queries"] = {}
+    # PGTableGraphStorage gives every node its entity_id, attribute-less ones included.
+    for node_id, attributes in view["graph"]["nodes"].items():
+        if attributes is not None:
+            attributes["entity_id"] = node_id
     return view
 
 
