@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # postgres:// --layout lightrag (SPEC 11.5.4), proven by LightRAG itself (lightrag-hku 1.5.7 from
 # tools/python/lightrag.txt, with asyncpg and pgvector): LightRAG's own PGKVStorage,
-# PGDocStatusStorage and PGVectorStorage read back every record decant wrote into PostgreSQL, and
-# LightRAG's JSON storages every record decant took out of it, compared on what LightRAG's
-# PostgreSQL storages keep of a record (lightrag_fixture.py --compare pg: the columns, timestamps
-# included; vectors within float16 precision). Covers JSON dir -> PostgreSQL, PostgreSQL -> JSON
-# dir, LightRAG's PostgreSQL -> JSON dir, LightRAG's Redis -> PostgreSQL, workspaces, the
-# embedding dimension check, conflicts and --drop. The graph goes through PGTableGraphStorage's
-# tables (LightRAG's other PostgreSQL graph, PGGraphStorage, needs Apache AGE, which the test
-# server does not have). Redis database 24 is this test's own.
+# PGDocStatusStorage, PGVectorStorage and PGTableGraphStorage read back every record decant wrote
+# into PostgreSQL, and LightRAG's JSON storages every record decant took out of it, compared on
+# what LightRAG's PostgreSQL storages keep of a record (lightrag_fixture.py --compare pg: the
+# columns, timestamps included; vectors within float16 precision). Covers JSON dir -> PostgreSQL,
+# PostgreSQL -> JSON dir, LightRAG's PostgreSQL -> JSON dir, LightRAG's Redis -> PostgreSQL,
+# workspaces, the embedding dimension check, conflicts and --drop. The graph goes through
+# PGTableGraphStorage's tables (LightRAG's other PostgreSQL graph, PGGraphStorage, needs Apache
+# AGE, which the test server does not have). Redis database 24 is this test's own.
 # servers: pgvector redis
 ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
