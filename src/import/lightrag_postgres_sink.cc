@@ -316,14 +316,8 @@ class LightragPostgresSink final : public Sink {
     target.fields.clear();
     for (const PgField& field : map.fields)
       if (row_of.count(field.column)) target.fields.push_back(&field);
-    if (options_.drop || options_.truncate) {
-      Result<PgResult> deleted = query("DELETE FROM " + target.qualified + " WHERE workspace = $1", {target.pg_workspace});
-      if (!deleted) return deleted.take_status();
-      std::string count = PQcmdTuples(deleted->get());
-      if (count != "0")
-        options_.note("postgres: deleted " + count + " rows of workspace \"" + target.pg_workspace + "\" from " +
-                      target.relname + " first (--drop / --truncate)");
-    }
+    if (options_.drop || options_.truncate)
+      DECANT_TRY(clear(target, "DELETE FROM " + target.qualified + " WHERE workspace = $1", {target.pg_workspace}));
     target.stage = pg_quote_ident("decant_lightrag_" + std::to_string(++stage_count_));
     std::string stage_columns = "n bigint, id text", insert_columns = "workspace, id", select = pg_quote_literal(target.pg_workspace) + ", s.id";
     for (size_t i = 0; i < target.fields.size(); ++i) {
@@ -371,6 +365,17 @@ class LightragPostgresSink final : public Sink {
     return Status::ok();
   }
 
+  // --drop / --truncate: the workspace's rows go before the stream's first record.
+  Status clear(const Target& target, const std::string& sql, const std::vector<std::string>& params) {
+    Result<PgResult> deleted = query(sql, params);
+    if (!deleted) return deleted.take_status();
+    std::string count = PQcmdTuples(deleted->get());
+    if (count != "0")
+      options_.note("postgres: deleted " + count + " rows of workspace \"" + target.pg_workspace + "\" from " +
+                    target.relname + " first (--drop / --truncate)");
+    return Status::ok();
+  }
+
   // PGTableGraphStorage's tables, made as its DDL makes them when missing (LightRAG adds its
   // foreign keys and indexes itself when it next starts), and the statements of a graph stream.
   Status prepare_graph(Target& target) {
@@ -392,12 +397,7 @@ class LightragPostgresSink final : public Sink {
         Result<PgResult> edges_deleted = query("DELETE FROM public.lightrag_graph_edges" + match, {target.pg_workspace, target.id.ns});
         if (!edges_deleted) return edges_deleted.take_status();
       }
-      Result<PgResult> deleted = query("DELETE FROM " + target.qualified + match, {target.pg_workspace, target.id.ns});
-      if (!deleted) return deleted.take_status();
-      std::string count = PQcmdTuples(deleted->get());
-      if (count != "0")
-        options_.note("postgres: deleted " + count + " rows of workspace \"" + target.pg_workspace + "\" from " +
-                      target.relname + " first (--drop / --truncate)");
+      DECANT_TRY(clear(target, "DELETE FROM " + target.qualified + match, {target.pg_workspace, target.id.ns}));
     }
     target.stage = pg_quote_ident("decant_lightrag_" + std::to_string(++stage_count_));
     std::string keys = edges ? "src_id, tgt_id" : "id";
