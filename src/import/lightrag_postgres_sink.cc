@@ -116,8 +116,7 @@ class LightragPostgresSink final : public Sink {
     Target& placed = it->second;
     // A vector stream without embedding_dim learns it from its first record.
     if (graph || placed.map->storage != Storage::kVector || placed.dimension > 0) {
-      Status prepared = graph ? prepare_graph(placed) : prepare(placed);
-      if (!prepared) return std::move(prepared).context("stream \"" + stream.name + "\"");
+      DECANT_TRY(graph ? prepare_graph(placed) : prepare(placed));
     }
     return Status::ok();
   }
@@ -137,7 +136,7 @@ class LightragPostgresSink final : public Sink {
     if (target.graph) return write_graph(target, *document);
     const std::string& id = (*document)[0].value.text;
     if (target.filtered && !selection_.cache.keeps(id)) return Status::ok();
-    std::string frame = "stream \"" + target.stream + "\", key \"" + id + "\"";
+    std::string frame = "key \"" + id + "\"";
     const Value* vector = nullptr;
     if (target.map->storage == Storage::kVector) {
       vector = document->find("vector");
@@ -146,8 +145,7 @@ class LightragPostgresSink final : public Sink {
         return Status::target(frame + ": a vector row needs \"vector\" (or nano's \"normalized\") as $vector");
       if (!target.ready) {
         target.dimension = static_cast<int64_t>(vector->floats.size());
-        Status prepared = prepare(target);
-        if (!prepared) return std::move(prepared).context("stream \"" + target.stream + "\"");
+        DECANT_TRY(prepare(target));
       }
       if (static_cast<int64_t>(vector->floats.size()) != target.dimension)
         return Status::target(frame + ": the vector has " + std::to_string(vector->floats.size()) +
@@ -292,7 +290,8 @@ class LightragPostgresSink final : public Sink {
                       target.qualified + " (id); CREATE INDEX IF NOT EXISTS " +
                       pg_quote_ident("idx_" + target.relname + "_workspace_id") + " ON " + target.qualified +
                       " (workspace, id)"));
-      options_.note("postgres: created " + target.relname + " with LightRAG's DDL");
+      options_.note(std::string("postgres: ") + (options_.dry_run ? "dry run: would create " : "created ") + target.relname +
+                    " with LightRAG's DDL");
       columns = query(
           "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypmod FROM pg_attribute a"
           " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
@@ -439,14 +438,14 @@ class LightragPostgresSink final : public Sink {
           if (f.name == "target" && f.value.kind == Kind::kText) destination = &f.value;
         }
       if (!source || !destination)
-        return Status::target("stream \"" + target.stream + "\": an edge whose _id is not {\"source\": TEXT, \"target\": TEXT}");
+        return Status::target("an edge whose _id is not {\"source\": TEXT, \"target\": TEXT}");
       const std::string& low = std::min(source->text, destination->text);
       const std::string& high = std::max(source->text, destination->text);
       pg_copy_escape(low, keys);
       keys += '\t';
       pg_copy_escape(high, keys);
     } else {
-      if (id.kind != Kind::kText) return Status::target("stream \"" + target.stream + "\": a node whose _id is not text");
+      if (id.kind != Kind::kText) return Status::target("a node whose _id is not text");
       pg_copy_escape(id.text, keys);
     }
     json_.clear();
@@ -455,7 +454,7 @@ class LightragPostgresSink final : public Sink {
       const Field& field = document[i];
       if (field.name == "_id") continue;
       Status member = append_py_member(field.name, field.value, PyLayout::kOneLine, 0, first, json_);
-      if (!member) return std::move(member).context("stream \"" + target.stream + "\", field \"" + field.name + "\"");
+      if (!member) return std::move(member).context("field \"" + field.name + "\"");
       first = false;
     }
     append_py_object_end(first, PyLayout::kOneLine, 0, json_);
