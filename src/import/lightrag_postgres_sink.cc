@@ -9,6 +9,8 @@
 // database as it was.
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 #include <map>
 #include <unordered_map>
 
@@ -41,6 +43,7 @@ struct Target {
   bool ready = false;           // the table is resolved and the staging table made
   std::vector<const PgField*> fields;  // members with a column in the table
   bool graph = false;           // lightrag_graph_nodes / lightrag_graph_edges
+  bool direct = false;          // COPY straight into the table, no staging table
   std::string stage, copy_sql, insert_sql;
   std::string endpoints_sql;    // edges: the end points' nodes, as LightRAG's upsert_edge adds them
   int64_t staged = 0, written = 0, ordinal = 0;
@@ -162,13 +165,17 @@ class LightragPostgresSink final : public Sink {
       for (const PgField* field : target.fields) kept = kept || name == field->member;
       if (!kept) ++target.left_out[name];
     }
-    buffer_ += std::to_string(++target.ordinal);
+    if (target.direct) {
+      pg_copy_escape(target.pg_workspace, buffer_);
+    } else {
+      buffer_ += std::to_string(++target.ordinal);
+    }
     buffer_ += '\t';
     pg_copy_escape(id, buffer_);
     for (const PgField* field : target.fields) {
       buffer_ += '\t';
       const Value* value = document->find(field->member);
-      Status appended = append_cell(*field, value);
+      Status appended = target.direct ? append_final_cell(*field, value) : append_cell(*field, value);
       if (!appended) return std::move(appended).context(frame + ", member \"" + field->member + "\"");
     }
     if (vector) {
@@ -317,6 +324,17 @@ class LightragPostgresSink final : public Sink {
       if (row_of.count(field.column)) target.fields.push_back(&field);
     if (options_.drop || options_.truncate)
       DECANT_TRY(clear(target, "DELETE FROM " + target.qualified + " WHERE workspace = $1", {target.pg_workspace}));
+    if (options_.conflict == ConflictPolicy::kError && map.storage == Storage::kKv) {
+      // Nothing to reconcile and nothing that needs SQL to convert (a KV table's times are
+      // written here as UTC text): the rows go straight into the table, and its primary key
+      // refuses a key it already has. Half the server's work of the staged path.
+      std::string columns = "workspace, id";
+      for (const PgField* field : target.fields) columns += ", " + std::string(field->column);
+      target.copy_sql = "COPY " + target.qualified + " (" + columns + ") FROM STDIN";
+      target.direct = true;
+      target.ready = true;
+      return Status::ok();
+    }
     target.stage = pg_quote_ident("decant_lightrag_" + std::to_string(++stage_count_));
     std::string stage_columns = "n bigint, id text", insert_columns = "workspace, id", select = pg_quote_literal(target.pg_workspace) + ", s.id";
     for (size_t i = 0; i < target.fields.size(); ++i) {
@@ -497,6 +515,34 @@ class LightragPostgresSink final : public Sink {
     return Status::ok();
   }
 
+  // A member as its column's own text, for the direct COPY: what the staged path's INSERT ...
+  // SELECT would make of it, LightRAG's value when it is missing included.
+  Status append_final_cell(const PgField& field, const Value* value) {
+    bool missing = !value || value->kind == Kind::kNull;
+    if (field.conv == PgConv::kEpoch) {
+      int64_t seconds = 0;
+      if (missing) seconds = static_cast<int64_t>(std::time(nullptr));
+      else if (value->kind == Kind::kInt64 || value->kind == Kind::kInt32) seconds = value->integer;
+      else return Status::target("not an integer (Unix seconds)");
+      std::time_t t = static_cast<std::time_t>(seconds);
+      std::tm utc{};
+      if (!gmtime_r(&t, &utc)) return Status::target(std::to_string(seconds) + " is not a time PostgreSQL can hold");
+      char text[40];
+      std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                    utc.tm_hour, utc.tm_min, utc.tm_sec);
+      buffer_ += text;
+      return Status::ok();
+    }
+    if (missing && field.missing) {
+      // The upsert's default as text: 'extract' -> extract, '[]'::jsonb -> [], -1 -> -1.
+      std::string_view literal = field.missing;
+      if (!literal.empty() && literal.front() == '\'') literal = literal.substr(1, literal.find('\'', 1) - 1);
+      buffer_ += literal;
+      return Status::ok();
+    }
+    return append_cell(field, value);
+  }
+
   Status start_copy(Target& target) {
     PgResult started(PQexec(conn_.get(), target.copy_sql.c_str()));
     if (!started || PQresultStatus(started.get()) != PGRES_COPY_IN)
@@ -528,6 +574,11 @@ class LightragPostgresSink final : public Sink {
     if (!target.ready || target.staged == 0) return Status::ok();
     if (interrupt_requested()) return interrupted_status();
     DECANT_TRY(end_copy());
+    if (target.direct) {
+      target.written += target.staged;
+      target.staged = 0;
+      return Status::ok();
+    }
     std::string frame = "table " + target.relname;
     if (!target.endpoints_sql.empty()) DECANT_TRY(exec(target.endpoints_sql));
     // --conflict error: the primary key finds a key the table already has (or the archive has
