@@ -87,14 +87,14 @@ class LightragPostgresSink final : public Sink {
     if (!target_stream) return target_stream.take_status();
     StreamId id = target_stream->id;
     if (!selection_.keeps_namespace(id.ns)) {
-      options_.note("stream \"" + stream.name + "\" left out: --namespaces does not select \"" + id.ns + "\"");
+      options_.left_out(stream.name, "--namespaces does not select \"" + id.ns + "\"");
       return Status::ok();
     }
     bool graph = id.storage == Storage::kGraphNodes || id.storage == Storage::kGraphEdges;
     const PgTable* map = graph ? nullptr : postgres_table_of(id.ns);
     if (!map && !graph) {
-      options_.note("postgres: stream \"" + stream.name + "\" left out: LightRAG has no PostgreSQL table for namespace \"" +
-                    id.ns + "\" (import it into a LightRAG directory)");
+      options_.left_out(stream.name, "LightRAG has no PostgreSQL table for namespace \"" + id.ns +
+                                         "\" (import it into a LightRAG directory)");
       return Status::ok();
     }
     for (const auto& [name, target] : targets_)

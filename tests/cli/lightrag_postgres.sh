@@ -22,8 +22,8 @@ PGBASE=${DECANT_TEST_PGVECTOR_URI%/*}
 fresh_db() {
   psql_ -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
 }
-REDIS=${DECANT_TEST_REDIS_URL%/*}/24
-rcli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" -n 24 "$@"; }
+REDIS=${DECANT_TEST_REDIS_URL%/*}/29
+rcli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" -n 29 "$@"; }
 rcli FLUSHDB >/dev/null
 
 # LightRAG's PostgreSQL connection for database $1 (the test server trusts loopback logins;
