@@ -424,8 +424,11 @@ class PostgresSink final : public Sink {
     Checkpoint found{std::string(pg_cell(row, 0, 0)), std::stoll(std::string(pg_cell(row, 0, 1))),
                      std::stoll(std::string(pg_cell(row, 0, 2)))};
     // What the interrupted run had yet to do at the end: build the constraints of the tables
-    // it created, and add the foreign keys it collected.
+    // it created, and add the foreign keys it collected. Assigned, not appended: the CLI reads
+    // the checkpoint once to choose where to seek and the import driver again.
     nlohmann::json pending = nlohmann::json::parse(pg_cell(row, 0, 3), nullptr, false);
+    created_.clear();
+    main_->foreign_keys.clear();
     if (pending.is_object()) {
       for (const auto& table : option_array(pending, "created"))
         if (table.is_string()) created_.insert(table.get<std::string>());
