@@ -72,13 +72,16 @@ Result<MongoServerInfo> MongoClient::server_info() {
   MongoServerInfo info;
   bson_t reply;
   bson_error_t error;
-  bson_t* hello = BCON_NEW("hello", BCON_INT32(1));
-  bool ok = mongoc_client_command_simple(client_.get(), "admin", hello, nullptr, &reply, &error);
-  bson_destroy(hello);
-  if (!ok) {
+  // mongo-java-server knows only the legacy name, isMaster (same reply).
+  bool ok = false;
+  for (const char* name : {"hello", "isMaster"}) {
+    bson_t* hello = BCON_NEW(name, BCON_INT32(1));
+    ok = mongoc_client_command_simple(client_.get(), "admin", hello, nullptr, &reply, &error);
+    bson_destroy(hello);
+    if (ok) break;
     bson_destroy(&reply);
-    return failure("hello", error);
   }
+  if (!ok) return failure("isMaster", error);
   bson_iter_t it;
   if (bson_iter_init_find(&it, &reply, "maxWireVersion")) info.max_wire_version = bson_iter_as_int64(&it);
   if (bson_iter_init_find(&it, &reply, "maxBsonObjectSize")) info.max_bson_size = bson_iter_as_int64(&it);
