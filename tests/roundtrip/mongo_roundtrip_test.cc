@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "pg_database.h"
+#include "pg_database.h"
 
 namespace decant::test {
 namespace {
@@ -387,6 +388,57 @@ TEST_P(MongoRoundTrip, ThroughSqliteUnderTheTableMapping) {
   run_ok("import " + quote(target.uri()) + " -q -i " + quote(dir.path("b.ndjson")));
   EXPECT_EQ(source.documents("types"), target.documents("types"));
   expect_diff_equal(source.uri(), target.uri());
+}
+
+TEST_P(MongoRoundTrip, ThroughPostgresUnderTheTableMapping) {
+  Mongo source(server(), db("pg_src")), target(server(), db("pg_dst"));
+  Pg middle(db("mongo_pg"));
+  source.insert_json("types", bson_matrix(server()));
+  TempDir dir;
+  run_ok("export " + quote(source.uri()) + " -q -o " + quote(dir.path("a.ndjson")));
+  run_ok("import " + quote(middle.uri()) + " -q -i " + quote(dir.path("a.ndjson")));
+  EXPECT_EQ(middle.query("SELECT count(*) FROM types"), "4\n");
+  EXPECT_EQ(middle.query("SELECT document->'oid'->>'$oid' FROM types WHERE _id->>'$numberInt' = '1'"),
+            "5f1d7a9b2c3d4e5f60718293\n");
+  run_ok("export " + quote(middle.uri()) + " -q -o " + quote(dir.path("b.ndjson")));
+  run_ok("import " + quote(target.uri()) + " -q --rename-stream public.types=types -i " + quote(dir.path("b.ndjson")));
+  EXPECT_EQ(source.documents("types"), target.documents("types"));
+  expect_diff_equal(source.uri(), target.uri());
+}
+
+TEST_P(MongoRoundTrip, PostgresTableBecomesDocumentsKeyedByThePrimaryKey) {
+  Mongo target(server(), db("pg_rows"));
+  Pg source(db("pg_rows_src"));
+  source.exec("CREATE TABLE t (id int PRIMARY KEY, name text, price numeric, at timestamptz);"
+              "CREATE INDEX t_name ON t (name);"
+              "INSERT INTO t VALUES (1, 'one', 1.50, '2024-01-02 03:04:05.123456+00'), (2, NULL, NULL, NULL);");
+  TempDir dir;
+  run_ok("export " + quote(source.uri()) + " -q -o " + quote(dir.path("a.ndjson")));
+  run_ok("import " + quote(target.uri()) + " -q --rename-stream public.t=t -i " + quote(dir.path("a.ndjson")));
+  EXPECT_EQ(target.json("t", "1"),
+            R"({ "_id" : 1, "name" : "one", "price" : { "$numberDecimal" : "1.50" }, "at" : "2024-01-02T03:04:05.123456+00:00" })");
+  EXPECT_EQ(target.json("t", "2"), R"({ "_id" : 2, "name" : null, "price" : null, "at" : null })");
+  std::vector<std::string> idx = target.indexes("t");
+  ASSERT_EQ(idx.size(), 2u);
+  EXPECT_NE(idx[1].find(R"("name" : "t_name")"), std::string::npos) << idx[1];
+}
+
+TEST_P(MongoRoundTrip, ThroughRedisUnderTheKeyMapping) {
+  Mongo source(server(), db("redis_src")), target(server(), db("redis_dst"));
+  source.insert_json("types", bson_matrix(server()));
+  std::string redis = server_env("redis", "DECANT_TEST_REDIS_URL");
+  redis = redis.substr(0, redis.rfind('/')) + (server() == "secantus" ? "/14" : "/15");
+  TempDir dir;
+  run_ok("export " + quote(source.uri()) + " -q -o " + quote(dir.path("a.ndjson")));
+  run_ok("import " + quote(redis) + " -q --flush " + redis.substr(redis.rfind('/') + 1) + " -i " + quote(dir.path("a.ndjson")));
+  run_ok("export " + quote(redis) + " -q -o " + quote(dir.path("b.ndjson")));
+  run_ok("import " + quote(target.uri()) + " -q -i " + quote(dir.path("b.ndjson")));
+  // SPEC 11.3.4: one key per document, `types:<_id>`, holding the document's canonical
+  // encoding; back in MongoDB each key is a document whose _id is the keyspace stream's key,
+  // the key name and page (SPEC 11.0 rule 2: a composite key becomes a document).
+  std::string doc = target.json(target.collections().at(0), R"({"key":"types:text id","page":{"$numberLong":"0"}})");
+  EXPECT_NE(doc.find(R"("value" : "{\"_id\":\"text id\",\"v\":1}")"), std::string::npos) << doc;
+  EXPECT_EQ(target.count(target.collections().at(0)), 4);
 }
 
 TEST_P(MongoRoundTrip, PasswordReachesNoMessage) {
