@@ -1,5 +1,6 @@
 #include "backends/mongo_client.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -207,6 +208,8 @@ Status bson_to_value(const bson_iter_t* iter, Value& out) {
       bson_decimal128_to_string(&d, text);
       out.kind = Kind::kDecimal;
       out.text = text;
+      // The archive's exponent marker is 'e' (SPEC 4.5.4); libbson prints 'E'.
+      std::replace(out.text.begin(), out.text.end(), 'E', 'e');
       return Status::ok();
     }
     case BSON_TYPE_MINKEY: out.kind = Kind::kMinKey; return Status::ok();
@@ -244,6 +247,7 @@ Status append_value(bson_t* parent, std::string_view key, const Value& v) {
       char back[BSON_DECIMAL128_STRING];
       if (bson_decimal128_from_string(v.text.c_str(), &d)) {
         bson_decimal128_to_string(&d, back);
+        std::replace(back, back + std::strlen(back), 'E', 'e');
         if (v.text == back) {
           ok = bson_append_decimal128(parent, k, kl, &d);
           break;

@@ -199,7 +199,7 @@ std::vector<std::string> bson_matrix(const std::string& server) {
       R"("dateneg":{"$date":{"$numberLong":"-62135596800000"}},"date9999":{"$date":{"$numberLong":"253402300799999"}},)"
       R"("re":{"$regularExpression":{"pattern":"^ab.*\"c$","options":"imsx"}},)"
       R"("ts":{"$timestamp":{"t":1700000000,"i":7}},"dec":{"$numberDecimal":"1234567890.123456789012345678901234"},)"
-      R"("decnegzero":{"$numberDecimal":"-0.000"},"decnan":{"$numberDecimal":"NaN"},"decinf":{"$numberDecimal":"-Infinity"},)"
+      R"("decexp":{"$numberDecimal":"1.23E+5"},"decnegzero":{"$numberDecimal":"-0.000"},"decnan":{"$numberDecimal":"NaN"},"decinf":{"$numberDecimal":"-Infinity"},)"
       R"("min":{"$minKey":1},"max":{"$maxKey":1},"code":{"$code":"function(){return 1;}"},)"
       R"("dollar":{"$set":{"$numberInt":"1"}},"dotted.key":{"$numberInt":"2"}})",
       R"({"_id":{"$oid":"000000000000000000000001"},"z":{"$numberInt":"1"},"a":{"$numberInt":"2"}})",
@@ -225,7 +225,7 @@ TEST_P(MongoRoundTrip, BsonMatrixRoundTripsByteForByte) {
                            R"({"$timestamp":{"t":1700000000,"i":7}})", R"({"$minKey":1})", R"({"$maxKey":1})",
                            R"({"$code":"function(){return 1;}"})", R"("options":"imsx")", R"({"$numberInt":"-2147483648"})",
                            R"({"$numberDouble":"-0.0"})", R"({"$literal":{"$set":{"$numberInt":"1"}}})",
-                           R"("subType":"04")"})
+                           R"("subType":"04")", R"({"$numberDecimal":"1.23e+5"})"})
     EXPECT_NE(text.find(form), std::string::npos) << form;
   run_ok("import " + quote(target.uri()) + " -q -i " + quote(archive));
   EXPECT_EQ(source.documents("types"), target.documents("types"));
