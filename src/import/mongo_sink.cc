@@ -212,6 +212,13 @@ class MongoSink final : public Sink {
     return Status::ok();
   }
 
+  Status transaction_too_large() const {
+    return Status::target("a transaction of more than " + std::to_string(kMaxTxnDocuments) + " documents or " +
+                          std::to_string(kMaxTxnBytes >> 20) +
+                          " MiB is refused (servers end long transactions; SecantusDB drops the connection): "
+                          "use --txn batch");
+  }
+
   Status open_stream(State& st) {
     bson_error_t error;
     if (st.staged) {
@@ -223,6 +230,8 @@ class MongoSink final : public Sink {
       return Status::ok();
     }
     if (options_.txn == TxnMode::kStream) DECANT_TRY(start_transaction(st.session));
+    // Refused up front when the archive already says the stream is too large for one.
+    if (session_of(st) && st.info.estimated_rows > kMaxTxnDocuments) return transaction_too_large();
     if (options_.drop || options_.truncate) {
       Collection c(collection(st.load));
       if (session_of(st)) {
@@ -310,12 +319,7 @@ class MongoSink final : public Sink {
       st.txn_bytes += st.pending_bytes;
       int64_t documents = single_ ? (single_documents_ += st.pending.size()) : st.txn_documents;
       int64_t bytes = single_ ? (single_bytes_ += st.pending_bytes) : st.txn_bytes;
-      if (documents > kMaxTxnDocuments || bytes > kMaxTxnBytes)
-        return Status::target("a transaction of more than " + std::to_string(kMaxTxnDocuments) + " documents or " +
-                              std::to_string(kMaxTxnBytes >> 20) +
-                              " MiB is refused (servers end long transactions; SecantusDB drops the connection): "
-                              "use --txn batch" +
-                              std::string(options_.txn == TxnMode::kSingle ? " or --txn stream" : ""));
+      if (documents > kMaxTxnDocuments || bytes > kMaxTxnBytes) return transaction_too_large();
     }
     Collection c(collection(st.load));
     bson_t opts = BSON_INITIALIZER;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <mongoc/mongoc.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -255,8 +256,14 @@ TEST_P(MongoRoundTrip, HundredThousandDocuments) {
   TempDir dir;
   std::string archive = dir.path("a.ndjson.zst");
   run_ok("export " + quote(source.uri()) + " -q --compress zstd -o " + quote(archive));
-  // A transaction of 100k documents is refused (SecantusDB loses the connection committing
-  // one): batch mode, each bulk on its own.
+  // A transaction of 100k documents is refused, at once and with a message (SecantusDB loses
+  // the connection committing one); batch mode writes each bulk on its own.
+  if (target.transactions()) {
+    CommandResult r = decant("import " + quote(target.uri()) + " -q -i " + quote(archive));
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("use --txn batch"), std::string::npos) << r.err;
+    EXPECT_EQ(target.count("people"), 0);
+  }
   run_ok("import " + quote(target.uri()) + " -q --txn batch -i " + quote(archive));
   EXPECT_EQ(target.count("people"), 100000);
   expect_diff_equal(archive, target.uri());
@@ -439,6 +446,17 @@ TEST_P(MongoRoundTrip, ThroughRedisUnderTheKeyMapping) {
   std::string doc = target.json(target.collections().at(0), R"({"key":"types:text id","page":{"$numberLong":"0"}})");
   EXPECT_NE(doc.find(R"("value" : "{\"_id\":\"text id\",\"v\":1}")"), std::string::npos) << doc;
   EXPECT_EQ(target.count(target.collections().at(0)), 4);
+}
+
+// Only SecantusDB stores code with scope; mongo-java-server rejects it on insert.
+TEST(MongoSecantus, DeprecatedTypesAreRefusedByName) {
+  Mongo source("secantus", "deprecated_s");
+  source.insert_json("c", {R"({"_id":1,"ok":1})", R"({"_id":2,"f":{"$code":"x","$scope":{"a":1}}})"});
+  TempDir dir;
+  CommandResult r = decant("export " + quote(source.uri()) + " -q -o " + quote(dir.path("a.ndjson")));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("document 2: f: BSON code with scope (deprecated) is not supported"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path("a.ndjson")));
 }
 
 TEST_P(MongoRoundTrip, PasswordReachesNoMessage) {
