@@ -16,7 +16,12 @@ namespace decant {
 struct BsonFree {
   void operator()(bson_t* b) const { bson_destroy(b); }
 };
+// bson_t is declared 128-byte aligned, an attribute a template argument drops (harmless here:
+// the pointer is only handed back to libbson).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
 using BsonPtr = std::unique_ptr<bson_t, BsonFree>;
+#pragma GCC diagnostic pop
 
 struct MongoClientFree {
   void operator()(mongoc_client_t* c) const { mongoc_client_destroy(c); }

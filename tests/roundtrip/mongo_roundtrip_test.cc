@@ -14,6 +14,9 @@
 #include "pg_database.h"
 #include "pg_database.h"
 
+// std::vector<bson_t*> drops bson_t's alignment attribute, which only matters for values.
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+
 namespace decant::test {
 namespace {
 
