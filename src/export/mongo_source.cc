@@ -18,10 +18,7 @@ std::string collection_frame(const std::string& name) { return "collection \"" +
 class MongoSource final : public Source {
  public:
   static Result<std::unique_ptr<Source>> open(const std::string& uri, const SourceOptions& options) {
-    std::string db;
-    if (options.settings.is_object() && options.settings.contains("db") && options.settings["db"].is_string())
-      db = options.settings["db"].get<std::string>();
-    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, db, Side::kSource);
+    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, options.settings, Side::kSource);
     if (!client) return client.status();
     auto source = std::unique_ptr<MongoSource>(new MongoSource());
     source->client_ = std::move(client.value());

@@ -66,10 +66,7 @@ std::string write_error_text(const bson_t* reply, int& first_code, int& count, b
 class MongoSink final : public Sink {
  public:
   static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
-    std::string db;
-    if (options.settings.is_object() && options.settings.contains("db") && options.settings["db"].is_string())
-      db = options.settings["db"].get<std::string>();
-    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, db, Side::kTarget);
+    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, options.settings, Side::kTarget);
     if (!client) return client.status();
     auto sink = std::unique_ptr<MongoSink>(new MongoSink(options));
     sink->client_ = std::move(client.value());
@@ -222,11 +219,12 @@ class MongoSink final : public Sink {
   Status open_stream(State& st) {
     bson_error_t error;
     if (st.staged) {
-      // The staging collection starts as a copy of the target (documents and indexes) unless
-      // --drop, so that conflict policies meet what the target holds.
+      // The staging collection starts as a copy of the target, so that conflict policies meet
+      // what the target holds: its documents (unless --drop or --truncate) and indexes (unless
+      // --drop).
       Collection staging(collection(st.load));
       mongoc_collection_drop_with_opts(staging.get(), nullptr, &error);
-      if (!options_.drop) DECANT_TRY(copy_collection(st.target, st.load));
+      if (!options_.drop) DECANT_TRY(copy_collection(st.target, st.load, !options_.truncate));
       return Status::ok();
     }
     if (options_.txn == TxnMode::kStream) DECANT_TRY(start_transaction(st.session));
@@ -255,10 +253,22 @@ class MongoSink final : public Sink {
     return Status::ok();
   }
 
-  Status copy_collection(const std::string& from, const std::string& to) {
+  Status copy_collection(const std::string& from, const std::string& to, bool documents) {
     Collection source(collection(from)), target(collection(to));
+    const bson_t* doc;
+    if (documents) DECANT_TRY(copy_documents(source.get(), target.get(), to));
+    MongoCursor indexes(mongoc_collection_find_indexes_with_opts(source.get(), nullptr));
+    while (mongoc_cursor_next(indexes.get(), &doc)) {
+      bson_iter_t it;
+      if (bson_iter_init_find(&it, doc, "name") && std::string_view(bson_iter_utf8(&it, nullptr)) == "_id_") continue;
+      DECANT_TRY(create_index(to, doc));
+    }
+    return Status::ok();
+  }
+
+  Status copy_documents(mongoc_collection_t* source, mongoc_collection_t* target, const std::string& to) {
     bson_t filter = BSON_INITIALIZER;
-    MongoCursor cursor(mongoc_collection_find_with_opts(source.get(), &filter, nullptr, nullptr));
+    MongoCursor cursor(mongoc_collection_find_with_opts(source, &filter, nullptr, nullptr));
     const bson_t* doc;
     bson_error_t error;
     mongoc_bulk_operation_t* bulk = nullptr;
@@ -273,18 +283,12 @@ class MongoSink final : public Sink {
       return ok ? Status::ok() : client_->failure("copying the target into " + to, error);
     };
     while (mongoc_cursor_next(cursor.get(), &doc)) {
-      if (!bulk) bulk = mongoc_collection_create_bulk_operation_with_opts(target.get(), nullptr);
+      if (!bulk) bulk = mongoc_collection_create_bulk_operation_with_opts(target, nullptr);
       mongoc_bulk_operation_insert(bulk, doc);
       if (++in_bulk == kMaxBulkDocuments) DECANT_TRY(run());
     }
     if (bulk) DECANT_TRY(run());
     if (mongoc_cursor_error(cursor.get(), &error)) return client_->failure("reading the target", error);
-    MongoCursor indexes(mongoc_collection_find_indexes_with_opts(source.get(), nullptr));
-    while (mongoc_cursor_next(indexes.get(), &doc)) {
-      bson_iter_t it;
-      if (bson_iter_init_find(&it, doc, "name") && std::string_view(bson_iter_utf8(&it, nullptr)) == "_id_") continue;
-      DECANT_TRY(create_index(to, doc));
-    }
     return Status::ok();
   }
 
