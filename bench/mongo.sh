@@ -3,7 +3,8 @@
 # script (bench/mongo_baseline.py: insert_many in batches of 1000, find with batch_size 1000)
 # on the same server in the same run, with peak RSS. SERVER=mongo-java (default, fast) or
 # secantus (Python; much slower, so its numbers say more about the server than the client).
-# pymongo comes from the SecantusDB environment (.venv/secantus, tools/python/secantus.txt).
+# pymongo comes from .venv/bench-mongo (tools/python/bench-mongo.txt: a pymongo that still speaks
+# mongo-java-server's wire version), built by tools/setup.sh --test.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -13,7 +14,7 @@ S="$OUT/mongo-$SERVER.jsonl"
 : > "$S"
 D=$DATA/mongo-$SERVER
 mkdir -p "$D"
-PY=$ROOT/.venv/secantus/bin/python
+PY=$ROOT/.venv/bench-mongo/bin/python
 bash "$ROOT/tools/servers/$SERVER.sh" start "$D/server" > /dev/null
 trap 'bash "$ROOT/tools/servers/$SERVER.sh" stop "$D/server"' EXIT
 source "$D/server/env"
@@ -37,7 +38,7 @@ for round in $(seq 1 "$RUNS"); do
   RUNS=1 measure "$S" "import: decant --txn batch" --prepare "$drop" --bytes "$nd_bytes" --rows "$ROWS" -- \
     "$DECANT" import "${URI}dst" -i "$D/a.ndjson" --txn batch -q
 done
-"$DECANT" diff "${URI}src" "${URI}dst" -q || { log "decant diff: src and dst differ"; exit 1; }
+"$DECANT" diff "${URI}src" "${URI}dst" > /dev/null || { log "decant diff: src and dst differ"; exit 1; }
 python3 - "$S" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
