@@ -31,6 +31,8 @@ packages=(
   zlib1g-dev           # lightrag: nano-vectordb's zlib-compressed float16 vectors
   libxml2-dev          # lightrag: GraphML read with libxml2's streaming xmlTextReader
   libhiredis-dev       # the Redis backend (hiredis 0.14)
+  libmongoc-dev        # the MongoDB backend (mongo-c-driver 1.23)
+  libbson-dev          # BSON values for the MongoDB backend (libbson 1.23)
   libcli11-dev
   libgtest-dev
   libgmock-dev
@@ -46,6 +48,8 @@ test_packages=(
   postgresql-15        # tools/servers/postgres.sh: a throwaway PostgreSQL 15 for its tests
   postgresql-client-15 # psql and pg_dump: fixtures and direct comparisons in the PostgreSQL tests
   python3-venv         # tools/setup-python.sh: virtual environments for PyPI test tools
+  openjdk-17-jdk-headless # tools/servers/mongo-java.sh: runs mongo-java-server, compiles its launcher
+  maven                # resolves mongo-java-server's jars from tools/mongo-java/pom.xml at setup
 )
 # What only tools/fuzz.sh needs (the sanitizer build of tools/test.sh uses g++'s own).
 fuzz_packages=(
@@ -61,13 +65,32 @@ for p in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 
-python_environments() {
-  if $for_tests; then bash tools/setup-python.sh; fi
+# mongo-java-server's jars (into ~/.m2) and our launcher class, into .venv/mongo-java; redone
+# only when tools/mongo-java/ changes, so the tests never download.
+mongo_java_environment() {
+  local dir=.venv/mongo-java stamp
+  stamp=$(cat tools/mongo-java/pom.xml tools/mongo-java/*.java | sha256sum | cut -d' ' -f1)
+  if [[ -f $dir/.stamp && $(<"$dir/.stamp") == "$stamp" ]]; then
+    echo "setup: $dir is up to date" >&2
+    return 0
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir/classes"
+  mvn -q -B -f tools/mongo-java/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/$dir/classpath.txt"
+  javac -d "$dir/classes" -cp "$(<"$dir/classpath.txt")" tools/mongo-java/*.java
+  echo "$stamp" >"$dir/.stamp"
+}
+
+test_environments() {
+  if $for_tests; then
+    bash tools/setup-python.sh
+    mongo_java_environment
+  fi
 }
 
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages are installed" >&2
-  python_environments
+  test_environments
   exit 0
 fi
 
@@ -86,4 +109,4 @@ apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}"
 echo "setup: done" >&2
-python_environments
+test_environments

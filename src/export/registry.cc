@@ -19,6 +19,7 @@ SourceRegistry& builtin_sources() {
     register_postgres_source(r);
     register_lightrag_source(r);
     register_redis_source(r);
+    register_mongo_source(r);
     return r;
   }();
   return registry;

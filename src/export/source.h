@@ -72,6 +72,7 @@ void register_sqlite_source(SourceRegistry& registry);
 void register_postgres_source(SourceRegistry& registry);
 void register_lightrag_source(SourceRegistry& registry);
 void register_redis_source(SourceRegistry& registry);
+void register_mongo_source(SourceRegistry& registry);
 SourceRegistry& builtin_sources();
 
 }  // namespace decant

@@ -11,7 +11,12 @@ bool Value::operator==(const Value& other) const {
     case Kind::kNull: return true;
     case Kind::kBool: return boolean == other.boolean;
     case Kind::kInt64:
-    case Kind::kInt32: return integer == other.integer;
+    case Kind::kInt32:
+    case Kind::kDateTime:
+    case Kind::kBsonTimestamp: return integer == other.integer;
+    case Kind::kMinKey:
+    case Kind::kMaxKey: return true;
+    case Kind::kRegex: return text == other.text && options == other.options;
     // Bitwise: -0.0 differs from 0.0 and NaN equals itself, as the archive encodes them.
     case Kind::kFloat64: return std::memcmp(&real, &other.real, sizeof real) == 0;
     case Kind::kInterval:
@@ -69,6 +74,13 @@ const char* kind_name(Kind kind) {
     case Kind::kVector: return "vector";
     case Kind::kHalfVector: return "halfvec";
     case Kind::kDocument: return "document";
+    case Kind::kObjectId: return "objectid";
+    case Kind::kDateTime: return "datetime";
+    case Kind::kRegex: return "regex";
+    case Kind::kBsonTimestamp: return "bsontimestamp";
+    case Kind::kMinKey: return "minkey";
+    case Kind::kMaxKey: return "maxkey";
+    case Kind::kCode: return "code";
   }
   return "?";
 }

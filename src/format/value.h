@@ -31,6 +31,14 @@ enum class Kind : uint8_t {
   kVector,          // floats (pgvector vector, float32 elements)
   kHalfVector,      // floats (pgvector halfvec, float16 elements)
   kDocument,        // fields, in order
+  // BSON types that neither plain JSON nor the kinds above hold (SPEC 11.4.2).
+  kObjectId,        // text: 24 lowercase hex digits
+  kDateTime,        // integer: milliseconds since 1970-01-01T00:00:00Z (BSON date)
+  kRegex,           // text: pattern; options: the flags, sorted
+  kBsonTimestamp,   // integer: seconds << 32 | increment (BSON timestamp, both uint32)
+  kMinKey,
+  kMaxKey,
+  kCode,            // text: JavaScript source (BSON code without scope)
 };
 
 struct Field;
@@ -44,6 +52,7 @@ struct Value {
   int32_t days = 0;      // kInterval
   uint8_t subtype = 0;   // kBytes
   std::string text;      // every text-carrying kind listed above
+  std::string options;   // kRegex
   std::vector<Value> items;
   std::vector<float> floats;
   std::vector<Field> fields;
@@ -83,6 +92,7 @@ inline Value Value::with_text(Kind kind, std::string_view s) {
 inline void Value::clear() {
   kind = Kind::kNull;
   text.clear();
+  options.clear();
   items.clear();
   floats.clear();
   fields.clear();

@@ -358,6 +358,12 @@ Status check_unique_names(const Field* begin, const Field* end, const char* wher
   return bad("duplicate member \"" + std::string(duplicate) + "\" in " + where);
 }
 
+bool valid_object_id(std::string_view s) {
+  return s.size() == 24 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 struct TagInfo {
   const char* name;
   Kind kind;
@@ -736,6 +742,88 @@ Status decode_tag(std::string_view tag, simdjson::ondemand::value payload, Value
       return bad("$literal payload must have exactly one member, whose name starts with '$'");
     return Status::ok();
   }
+  if (tag == "$oid" || tag == "$code") {
+    std::string_view s;
+    DECANT_TRY(get_string(payload, tag, s));
+    bool oid = tag == "$oid";
+    if (oid && !valid_object_id(s)) return bad("malformed $oid payload \"" + std::string(s) + "\"");
+    out.kind = oid ? Kind::kObjectId : Kind::kCode;
+    out.text.assign(s);
+    return Status::ok();
+  }
+  if (tag == "$minKey" || tag == "$maxKey") {
+    int64_t one;
+    if (payload.get_int64().get(one) || one != 1) return bad(std::string(tag) + " payload must be 1");
+    out.kind = tag == "$minKey" ? Kind::kMinKey : Kind::kMaxKey;
+    return Status::ok();
+  }
+  if (tag == "$date") {
+    if (level + 1 > kMaxNestingDepth) return too_deep();
+    simdjson::ondemand::object obj;
+    if (payload.get_object().get(obj)) return bad("$date payload must be {\"$numberLong\":\"<ms>\"}");
+    size_t members = 0;
+    for (auto field : obj) {
+      std::string_view key, ms;
+      simdjson::ondemand::value value;
+      if (field.unescaped_key().get(key) || key != "$numberLong" || field.value().get(value) ||
+          value.get_string().get(ms) || !parse_canonical_int(ms, out.integer))
+        return bad("$date payload must be {\"$numberLong\":\"<ms>\"}");
+      ++members;
+    }
+    if (members != 1) return bad("$date payload must be {\"$numberLong\":\"<ms>\"}");
+    out.kind = Kind::kDateTime;
+    return Status::ok();
+  }
+  if (tag == "$timestamp") {
+    if (level + 1 > kMaxNestingDepth) return too_deep();
+    simdjson::ondemand::object obj;
+    if (payload.get_object().get(obj)) return bad("$timestamp payload must be an object");
+    unsigned seen = 0;
+    uint64_t parts[2] = {0, 0};
+    for (auto field : obj) {
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return bad("malformed $timestamp");
+      unsigned member = key == "t" ? 1 : key == "i" ? 2 : 0;
+      if (!member) return bad("unexpected member \"" + std::string(key) + "\" in $timestamp");
+      if (seen & member) return bad("duplicate member \"" + std::string(key) + "\" in $timestamp");
+      seen |= member;
+      simdjson::ondemand::value value;
+      uint64_t n;
+      if (field.value().get(value) || value.get_uint64().get(n) || n > UINT32_MAX)
+        return bad("$timestamp " + std::string(key) + " must be an unsigned 32-bit integer");
+      parts[member - 1] = n;
+    }
+    if (seen != 3) return bad("$timestamp needs t and i");
+    out.kind = Kind::kBsonTimestamp;
+    out.integer = static_cast<int64_t>(parts[0] << 32 | parts[1]);
+    return Status::ok();
+  }
+  if (tag == "$regularExpression") {
+    if (level + 1 > kMaxNestingDepth) return too_deep();
+    simdjson::ondemand::object obj;
+    if (payload.get_object().get(obj)) return bad("$regularExpression payload must be an object");
+    unsigned seen = 0;
+    for (auto field : obj) {
+      std::string_view key, s;
+      if (field.unescaped_key().get(key)) return bad("malformed $regularExpression");
+      unsigned member = key == "pattern" ? 1 : key == "options" ? 2 : 0;
+      if (!member) return bad("unexpected member \"" + std::string(key) + "\" in $regularExpression");
+      if (seen & member) return bad("duplicate member \"" + std::string(key) + "\" in $regularExpression");
+      seen |= member;
+      simdjson::ondemand::value value;
+      if (field.value().get(value) || value.get_string().get(s))
+        return bad("$regularExpression members must be strings");
+      // BSON keeps both as C strings: no NUL. Options are sorted, each once (Extended JSON v2).
+      if (s.find('\0') != std::string_view::npos)
+        return bad("$regularExpression " + std::string(key) + " contains U+0000");
+      if (member == 2 && !std::is_sorted(s.begin(), s.end(), std::less_equal<char>()))
+        return bad("$regularExpression options \"" + std::string(s) + "\" are not sorted and unique");
+      (member == 1 ? out.text : out.options).assign(s);
+    }
+    if (seen != 3) return bad("$regularExpression needs pattern and options");
+    out.kind = Kind::kRegex;
+    return Status::ok();
+  }
   return bad("unknown tag \"" + std::string(tag) + "\"");
 }
 
@@ -898,6 +986,29 @@ void encode_value(const Value& v, std::string& out) {
         append_float_text(v.floats[i], out);
       }
       out += "]}";
+      return;
+    case Kind::kObjectId: append_tag_string("$oid", v.text, out); return;
+    case Kind::kCode: append_tag_string("$code", v.text, out); return;
+    case Kind::kMinKey: out += "{\"$minKey\":1}"; return;
+    case Kind::kMaxKey: out += "{\"$maxKey\":1}"; return;
+    case Kind::kDateTime:
+      out += "{\"$date\":{\"$numberLong\":\"";
+      append_int(v.integer, out);
+      out += "\"}}";
+      return;
+    case Kind::kBsonTimestamp:
+      out += "{\"$timestamp\":{\"t\":";
+      append_int(static_cast<int64_t>(static_cast<uint64_t>(v.integer) >> 32), out);
+      out += ",\"i\":";
+      append_int(static_cast<int64_t>(static_cast<uint64_t>(v.integer) & 0xFFFFFFFF), out);
+      out += "}}";
+      return;
+    case Kind::kRegex:
+      out += "{\"$regularExpression\":{\"pattern\":";
+      encode_string(v.text, out);
+      out += ",\"options\":";
+      encode_string(v.options, out);
+      out += "}}";
       return;
     case Kind::kDocument: {
       bool looks_like_tag = v.fields.size() == 1 && !v.fields[0].name.empty() && v.fields[0].name[0] == '$';

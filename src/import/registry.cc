@@ -19,6 +19,7 @@ SinkRegistry& builtin_sinks() {
     register_lightrag_sink(r);
     register_redis_sink(r);
     register_postgres_sink(r);
+    register_mongo_sink(r);
     return r;
   }();
   return registry;

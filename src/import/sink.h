@@ -106,6 +106,7 @@ void register_sqlite_sink(SinkRegistry& registry);
 void register_lightrag_sink(SinkRegistry& registry);
 void register_redis_sink(SinkRegistry& registry);
 void register_postgres_sink(SinkRegistry& registry);
+void register_mongo_sink(SinkRegistry& registry);
 SinkRegistry& builtin_sinks();
 
 const char* conflict_policy_name(ConflictPolicy policy);

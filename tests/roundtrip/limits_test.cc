@@ -185,7 +185,7 @@ TEST(Limits, InvalidUtf8AndBadTagsNameTheLineAndByte) {
     std::string message;
   } cases[] = {
       {"{\"t\":\"rec\",\"s\":\"a\",\"r\":{\"x\":\"caf\xc3\x28\"}}\n", "corrupt line: The input is not valid UTF-8"},
-      {R"({"t":"rec","s":"a","r":{"x":{"$oid":"1"}}})" "\n", "corrupt record: field \"x\": unknown tag \"$oid\""},
+      {R"({"t":"rec","s":"a","r":{"x":{"$symbol":"1"}}})" "\n", "corrupt record: field \"x\": unknown tag \"$symbol\""},
       {R"({"t":"rec","s":"a","r":{"x":{"$localDate":"2023-02-29"}}})" "\n",
        "corrupt record: field \"x\": malformed $localDate payload \"2023-02-29\""},
   };

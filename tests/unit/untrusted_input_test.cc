@@ -123,7 +123,12 @@ TEST(UntrustedInput, BadTagsNameTheFieldAndTheTag) {
     std::string value;
     std::string message;
   } cases[] = {
-      {R"({"$oid":"5f"})", "field \"x\": unknown tag \"$oid\""},
+      {R"({"$symbol":"5f"})", "field \"x\": unknown tag \"$symbol\""},
+      {R"({"$oid":"5f"})", "field \"x\": malformed $oid payload \"5f\""},
+      {R"({"$date":"2024-01-01"})", "field \"x\": $date payload must be {\"$numberLong\":\"<ms>\"}"},
+      {R"({"$timestamp":{"t":1,"i":4294967296}})", "$timestamp i must be an unsigned 32-bit integer"},
+      {R"({"$regularExpression":{"pattern":"a","options":"si"}})", "options \"si\" are not sorted and unique"},
+      {R"({"$minKey":0})", "field \"x\": $minKey payload must be 1"},
       {R"({"$numberLong":12})", "field \"x\": $numberLong payload must be a string"},
       {R"({"$localDate":"2023-02-29"})", "field \"x\": malformed $localDate payload \"2023-02-29\""},
       {R"({"$binary":{"base64":"AA==","subType":"00","extra":1}})", "unexpected member \"extra\" in $binary"},

@@ -49,6 +49,17 @@ std::vector<EncodingCase> encoding_table() {
   literal.fields = {{"$oid", Value::of_text("x")}};
   Value subtype = Value::of_bytes("\x01");
   subtype.subtype = 0x80;
+  Value date;
+  date.kind = Kind::kDateTime;
+  date.integer = -62135596800000;
+  Value ts;
+  ts.kind = Kind::kBsonTimestamp;
+  ts.integer = int64_t{4294967295} << 32 | 7;
+  Value regex = kind_with_text(Kind::kRegex, "^a\"b.*$");
+  regex.options = "imsx";
+  Value min_key, max_key;
+  min_key.kind = Kind::kMinKey;
+  max_key.kind = Kind::kMaxKey;
   return {
       {"null", Value(), "null"},
       {"bool", Value::of_bool(true), "true"},
@@ -92,6 +103,13 @@ std::vector<EncodingCase> encoding_table() {
       {"vector", vector, R"({"$vector":[0.1,2,-0.5]})"},
       {"document", doc, R"({"a":1,"b":false})"},
       {"document that looks like a tag", literal, R"({"$literal":{"$oid":"x"}})"},
+      {"objectid", kind_with_text(Kind::kObjectId, "5f1d7a9b2c3d4e5f60718293"), R"({"$oid":"5f1d7a9b2c3d4e5f60718293"})"},
+      {"datetime before 1970", date, R"({"$date":{"$numberLong":"-62135596800000"}})"},
+      {"bson timestamp", ts, R"({"$timestamp":{"t":4294967295,"i":7}})"},
+      {"regex", regex, R"({"$regularExpression":{"pattern":"^a\"b.*$","options":"imsx"}})"},
+      {"minkey", min_key, R"({"$minKey":1})"},
+      {"maxkey", max_key, R"({"$maxKey":1})"},
+      {"code", kind_with_text(Kind::kCode, "function(){return 1;}"), R"({"$code":"function(){return 1;}"})"},
   };
 }
 

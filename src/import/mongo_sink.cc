@@ -1,0 +1,544 @@
+// MongoDB import (format/SPEC.md 11.4.4). Documents go out in unordered bulk writes bounded by
+// count and bytes; --conflict picks insert (error, skip) or upserts by _id (replaceOne for
+// replace, $set for merge). Indexes are built after the data. What a transaction mode means
+// depends on the server, which is asked (hello, then a probe transaction):
+//   with transactions:    single = one transaction for the archive, stream = one per collection;
+//   without (mongo-java-server, a standalone mongod): stream loads a staging collection and
+//   swaps it in with renameCollection (dropTarget), single is refused.
+// batch writes each bulk as it comes, with no transaction, on every server.
+#include <map>
+
+#include "backends/mongo_client.h"
+#include "format/uri.h"
+#include "format/value_codec.h"
+#include "import/sink.h"
+#include "import/table_shape.h"
+
+namespace decant {
+namespace {
+
+constexpr int64_t kMaxBulkDocuments = 1000;
+// MongoDB ends a transaction after 60 s (transactionLifetimeLimitSeconds) and SecantusDB drops
+// the connection committing one of 100k documents: a bound with a clear message instead.
+constexpr int64_t kMaxTxnDocuments = 50000;
+constexpr int64_t kMaxTxnBytes = int64_t{64} << 20;
+constexpr const char* kStagingPrefix = "_decant_staging_";
+
+std::string collection_frame(const std::string& name) { return "collection \"" + name + "\""; }
+
+struct SessionFree {
+  void operator()(mongoc_client_session_t* s) const { mongoc_client_session_destroy(s); }
+};
+using Session = std::unique_ptr<mongoc_client_session_t, SessionFree>;
+
+struct CollectionFree {
+  void operator()(mongoc_collection_t* c) const { mongoc_collection_destroy(c); }
+};
+using Collection = std::unique_ptr<mongoc_collection_t, CollectionFree>;
+
+// The whole description of one write error, for a message.
+std::string write_error_text(const bson_t* reply, int& first_code, int& count, bool& only_duplicates) {
+  std::string first;
+  first_code = 0;
+  count = 0;
+  only_duplicates = true;
+  bson_iter_t it, errors;
+  if (!bson_iter_init_find(&it, reply, "writeErrors") || !bson_iter_recurse(&it, &errors)) return first;
+  while (bson_iter_next(&errors)) {
+    bson_iter_t e;
+    if (!bson_iter_recurse(&errors, &e)) continue;
+    int code = 0;
+    std::string message;
+    while (bson_iter_next(&e)) {
+      std::string_view key = bson_iter_key(&e);
+      if (key == "code") code = static_cast<int>(bson_iter_as_int64(&e));
+      if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&e)) message = bson_iter_utf8(&e, nullptr);
+    }
+    if (count++ == 0) {
+      first = message;
+      first_code = code;
+    }
+    if (code != 11000) only_duplicates = false;
+  }
+  return first;
+}
+
+class MongoSink final : public Sink {
+ public:
+  static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
+    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, options.settings, Side::kTarget);
+    if (!client) return client.status();
+    auto sink = std::unique_ptr<MongoSink>(new MongoSink(options));
+    sink->client_ = std::move(client.value());
+    sink->location_ = redact_uri(uri);
+    Result<MongoServerInfo> info = sink->client_->server_info();
+    if (!info) return info.status();
+    sink->info_ = info.value();
+    return std::unique_ptr<Sink>(std::move(sink));
+  }
+
+  Status begin() override {
+    if (options_.txn == TxnMode::kSingle) {
+      if (!info_.transactions)
+        return Status::usage("--txn single needs multi-document transactions, which " + location_ +
+                             " does not offer (" + server_kind() +
+                             "); use --txn stream (each collection loaded beside and swapped in by renameCollection) "
+                             "or --txn batch");
+      DECANT_TRY(start_transaction(single_));
+    }
+    return Status::ok();
+  }
+
+  Status begin_stream(const StreamInfo& stream) override {
+    State& st = streams_[stream.name];
+    st.info = stream;
+    st.table_shape = is_table_shape(stream);
+    st.staged = options_.txn == TxnMode::kStream && !info_.transactions;
+    st.target = stream.name;
+    st.load = st.staged ? kStagingPrefix + stream.name : stream.name;
+    Status s = open_stream(st);
+    return s ? s : std::move(s).context(collection_frame(stream.name));
+  }
+
+  Status write(const std::string& stream, const Record& record) override {
+    State& st = streams_[stream];
+    const Record* doc = &record;
+    if (st.table_shape) {
+      DECANT_TRY(from_table_row(record, scratch_));
+      doc = &scratch_;
+    } else if (!st.info.key.empty() && !record.find("_id")) {
+      DECANT_TRY(keyed_document(st.info, record, scratch_));
+      doc = &scratch_;
+    }
+    BsonPtr b(bson_new());
+    if (Status s = record_to_bson(*doc, b.get()); !s) return std::move(s).context(collection_frame(stream));
+    int64_t size = b->len;
+    if (size > info_.max_bson_size)
+      return Status::target(collection_frame(stream) + ": a document of " + std::to_string(size) +
+                            " bytes is over the server's limit of " + std::to_string(info_.max_bson_size));
+    if (!st.pending.empty() && (st.pending_bytes + size > options_.batch_bytes)) DECANT_TRY(flush(st));
+    st.pending.push_back(std::move(b));
+    st.pending_bytes += size;
+    if (static_cast<int64_t>(st.pending.size()) >= std::min<int64_t>(kMaxBulkDocuments, options_.batch_rows))
+      DECANT_TRY(flush(st));
+    return Status::ok();
+  }
+
+  Status end_stream(const std::string& stream) override {
+    State& st = streams_[stream];
+    Status s = finish_stream(st);
+    return s ? s : std::move(s).context(collection_frame(stream));
+  }
+
+  Status commit() override {
+    if (single_) {
+      bson_error_t error;
+      bson_t reply;
+      bool ok = mongoc_client_session_commit_transaction(single_.get(), &reply, &error);
+      bson_destroy(&reply);
+      single_.reset();
+      if (!ok) return client_->failure("committing the transaction", error);
+      for (auto& [name, st] : streams_) {
+        DECANT_TRY(ensure_collection(st, true).context(collection_frame(name)));
+        DECANT_TRY(create_indexes(st).context(collection_frame(name)));
+      }
+    }
+    return Status::ok();
+  }
+
+  void rollback() override {
+    if (single_) {
+      bson_error_t error;
+      mongoc_client_session_abort_transaction(single_.get(), &error);
+      single_.reset();
+    }
+    for (auto& [name, st] : streams_) {
+      if (st.session) {
+        bson_error_t error;
+        mongoc_client_session_abort_transaction(st.session.get(), &error);
+        st.session.reset();
+      }
+      if (st.staged && !st.swapped) {
+        Collection c(collection(st.load));
+        bson_error_t error;
+        mongoc_collection_drop_with_opts(c.get(), nullptr, &error);
+      }
+    }
+  }
+
+ private:
+  struct State {
+    StreamInfo info;
+    bool table_shape = false;
+    bool staged = false;
+    bool swapped = false;
+    std::string target;  // the collection the stream ends up in
+    std::string load;    // the collection written: the target, or its staging collection
+    Session session;     // --txn stream with transactions
+    std::vector<BsonPtr> pending;
+    int64_t pending_bytes = 0;
+    int64_t txn_documents = 0;
+    int64_t txn_bytes = 0;
+    int64_t written = 0;
+    int64_t skipped = 0;
+  };
+
+  explicit MongoSink(const SinkOptions& options) : options_(options) {}
+
+  std::string server_kind() const {
+    return !info_.sessions ? "it has no sessions" : "its probe transaction failed: a standalone mongod refuses them";
+  }
+
+  mongoc_collection_t* collection(const std::string& name) const {
+    return mongoc_database_get_collection(client_->database(), name.c_str());
+  }
+
+  mongoc_client_session_t* session_of(State& st) const { return single_ ? single_.get() : st.session.get(); }
+
+  Status start_transaction(Session& session) {
+    bson_error_t error;
+    session.reset(mongoc_client_start_session(client_->get(), nullptr, &error));
+    if (!session) return client_->failure("starting a session", error);
+    if (!mongoc_client_session_start_transaction(session.get(), nullptr, &error))
+      return client_->failure("starting a transaction", error);
+    return Status::ok();
+  }
+
+  // Options for a write: the transaction's session, when there is one.
+  Status write_opts(State& st, bson_t* opts) {
+    bson_error_t error;
+    if (mongoc_client_session_t* s = session_of(st); s && !mongoc_client_session_append(s, opts, &error))
+      return client_->failure("session", error);
+    return Status::ok();
+  }
+
+  Status transaction_too_large() const {
+    return Status::target("a transaction of more than " + std::to_string(kMaxTxnDocuments) + " documents or " +
+                          std::to_string(kMaxTxnBytes >> 20) +
+                          " MiB is refused (servers end long transactions; SecantusDB drops the connection): "
+                          "use --txn batch");
+  }
+
+  Status open_stream(State& st) {
+    bson_error_t error;
+    if (st.staged) {
+      // The staging collection starts as a copy of the target, so that conflict policies meet
+      // what the target holds: its documents (unless --drop or --truncate) and indexes (unless
+      // --drop).
+      Collection staging(collection(st.load));
+      mongoc_collection_drop_with_opts(staging.get(), nullptr, &error);
+      DECANT_TRY(ensure_collection(st, true));
+      if (!options_.drop) DECANT_TRY(copy_collection(st.target, st.load, !options_.truncate));
+      return Status::ok();
+    }
+    Collection c(collection(st.load));
+    bson_t all = BSON_INITIALIZER;
+    bool in_transaction = options_.txn != TxnMode::kBatch;
+    if (!in_transaction) {
+      if (options_.drop && !mongoc_collection_drop_with_opts(c.get(), nullptr, &error) && error.code != 26)
+        return client_->failure("drop", error);
+      if (options_.truncate && !mongoc_collection_delete_many(c.get(), &all, nullptr, nullptr, &error))
+        return client_->failure("emptying it", error);
+      return ensure_collection(st, true);
+    }
+    // A collection with options (capped, validator, collation) must exist before its first
+    // document; DDL is not transactional, so a rollback leaves it, empty.
+    DECANT_TRY(ensure_collection(st, false));
+    if (options_.txn == TxnMode::kStream) DECANT_TRY(start_transaction(st.session));
+    // Refused up front when the archive already says the stream is too large for one.
+    if (st.info.estimated_rows > kMaxTxnDocuments) return transaction_too_large();
+    if (options_.drop || options_.truncate) {
+      // Inside the transaction: emptied, not dropped (drop is not transactional), so a
+      // rollback gives the documents back. Its old indexes stay.
+      bson_t opts = BSON_INITIALIZER;
+      DECANT_TRY(write_opts(st, &opts));
+      bool ok = mongoc_collection_delete_many(c.get(), &all, &opts, nullptr, &error);
+      bson_destroy(&opts);
+      if (!ok && error.code != 26) return client_->failure("emptying it", error);
+    }
+    return Status::ok();
+  }
+
+  // Creates the collection written when it does not exist, with the stream's collection
+  // options (SPEC 11.4.1); without options only when `always` (an empty stream still makes
+  // its collection).
+  Status ensure_collection(State& st, bool always) {
+    nlohmann::json options;
+    if (st.info.options.is_object() && st.info.options.value("source_backend", "") == "mongodb" &&
+        st.info.options.contains("collection_options"))
+      options = st.info.options["collection_options"];
+    if (options.is_null() && !always) return Status::ok();
+    BsonPtr opts;
+    if (!options.is_null()) {
+      std::string error;
+      opts = bson_from_json_text(options.dump(), error);
+      if (!opts) return Status::archive("collection_options: " + error);
+    }
+    bson_error_t error;
+    mongoc_collection_t* created =
+        mongoc_database_create_collection(client_->database(), st.load.c_str(), opts.get(), &error);
+    if (created) {
+      mongoc_collection_destroy(created);
+      return Status::ok();
+    }
+    if (error.code == 48) return Status::ok();  // NamespaceExists: the target's own options stay
+    return client_->failure("create", error);
+  }
+
+  Status copy_collection(const std::string& from, const std::string& to, bool documents) {
+    Collection source(collection(from)), target(collection(to));
+    const bson_t* doc;
+    if (documents) DECANT_TRY(copy_documents(source.get(), target.get(), to));
+    MongoCursor indexes(mongoc_collection_find_indexes_with_opts(source.get(), nullptr));
+    while (mongoc_cursor_next(indexes.get(), &doc)) {
+      bson_iter_t it;
+      if (bson_iter_init_find(&it, doc, "name") && std::string_view(bson_iter_utf8(&it, nullptr)) == "_id_") continue;
+      DECANT_TRY(create_index(to, doc));
+    }
+    return Status::ok();
+  }
+
+  Status copy_documents(mongoc_collection_t* source, mongoc_collection_t* target, const std::string& to) {
+    bson_t filter = BSON_INITIALIZER;
+    MongoCursor cursor(mongoc_collection_find_with_opts(source, &filter, nullptr, nullptr));
+    const bson_t* doc;
+    bson_error_t error;
+    mongoc_bulk_operation_t* bulk = nullptr;
+    int64_t in_bulk = 0;
+    auto run = [&]() -> Status {
+      bson_t reply;
+      bool ok = mongoc_bulk_operation_execute(bulk, &reply, &error);
+      bson_destroy(&reply);
+      mongoc_bulk_operation_destroy(bulk);
+      bulk = nullptr;
+      in_bulk = 0;
+      return ok ? Status::ok() : client_->failure("copying the target into " + to, error);
+    };
+    while (mongoc_cursor_next(cursor.get(), &doc)) {
+      if (!bulk) bulk = mongoc_collection_create_bulk_operation_with_opts(target, nullptr);
+      mongoc_bulk_operation_insert(bulk, doc);
+      if (++in_bulk == kMaxBulkDocuments) DECANT_TRY(run());
+    }
+    if (bulk) DECANT_TRY(run());
+    if (mongoc_cursor_error(cursor.get(), &error)) return client_->failure("reading the target", error);
+    return Status::ok();
+  }
+
+  // A row of a table (or a key of a keyspace) as a document: `_id` is the key's value, or a
+  // document of the key's columns when there are several; the other fields follow in order.
+  static Status keyed_document(const StreamInfo& info, const Record& row, Record& out) {
+    out.clear_keep_capacity();
+    Value& id = out.add("_id");
+    if (info.key.size() == 1) {
+      const Value* v = row.find(info.key[0]);
+      if (!v) return Status::archive("record has no key field \"" + info.key[0] + "\"");
+      id = *v;
+    } else {
+      id.kind = Kind::kDocument;
+      for (const std::string& k : info.key) {
+        const Value* v = row.find(k);
+        if (!v) return Status::archive("record has no key field \"" + k + "\"");
+        id.fields.push_back({k, *v});
+      }
+    }
+    for (const Field& f : row) {
+      if (std::find(info.key.begin(), info.key.end(), f.name) != info.key.end()) continue;
+      out.add(f.name) = f.value;
+    }
+    return Status::ok();
+  }
+
+  Status flush(State& st) {
+    if (st.pending.empty()) return Status::ok();
+    if (session_of(st)) {
+      st.txn_documents += static_cast<int64_t>(st.pending.size());
+      st.txn_bytes += st.pending_bytes;
+      int64_t documents = single_ ? (single_documents_ += st.pending.size()) : st.txn_documents;
+      int64_t bytes = single_ ? (single_bytes_ += st.pending_bytes) : st.txn_bytes;
+      if (documents > kMaxTxnDocuments || bytes > kMaxTxnBytes) return transaction_too_large();
+    }
+    Collection c(collection(st.load));
+    bson_t opts = BSON_INITIALIZER;
+    BSON_APPEND_BOOL(&opts, "ordered", false);
+    DECANT_TRY(write_opts(st, &opts));
+    mongoc_bulk_operation_t* bulk = mongoc_collection_create_bulk_operation_with_opts(c.get(), &opts);
+    bson_destroy(&opts);
+    bson_error_t error;
+    bson_t* upsert = BCON_NEW("upsert", BCON_BOOL(true));
+    bool queued = true;
+    for (BsonPtr& doc : st.pending) {
+      bson_iter_t id;
+      bool has_id = bson_iter_init_find(&id, doc.get(), "_id");
+      if (options_.conflict == ConflictPolicy::kReplace && has_id) {
+        bson_t selector = BSON_INITIALIZER;
+        bson_append_iter(&selector, "_id", 3, &id);
+        queued = mongoc_bulk_operation_replace_one_with_opts(bulk, &selector, doc.get(), upsert, &error);
+        bson_destroy(&selector);
+      } else if (options_.conflict == ConflictPolicy::kMerge && has_id) {
+        bson_t selector = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+        bson_append_iter(&selector, "_id", 3, &id);
+        bson_append_document_begin(&update, "$set", 4, &set);
+        bson_iter_t it;
+        bson_iter_init(&it, doc.get());
+        while (bson_iter_next(&it))
+          if (std::string_view(bson_iter_key(&it)) != "_id") bson_append_iter(&set, nullptr, 0, &it);
+        bson_append_document_end(&update, &set);
+        // $set with no field is an error: a document of _id alone only needs to exist.
+        if (bson_count_keys(&set) == 0) {
+          bson_reinit(&update);
+          bson_append_document_begin(&update, "$setOnInsert", 12, &set);
+          bson_append_document_end(&update, &set);
+        }
+        queued = mongoc_bulk_operation_update_one_with_opts(bulk, &selector, &update, upsert, &error);
+        bson_destroy(&selector);
+        bson_destroy(&update);
+      } else {
+        queued = mongoc_bulk_operation_insert_with_opts(bulk, doc.get(), nullptr, &error);
+      }
+      if (!queued) break;
+    }
+    bson_destroy(upsert);
+    int64_t count = static_cast<int64_t>(st.pending.size());
+    st.pending.clear();
+    st.pending_bytes = 0;
+    if (!queued) {
+      mongoc_bulk_operation_destroy(bulk);
+      return client_->failure(collection_frame(st.target), error);
+    }
+    bson_t reply;
+    bool ok = mongoc_bulk_operation_execute(bulk, &reply, &error);
+    mongoc_bulk_operation_destroy(bulk);
+    int code = 0, errors = 0;
+    bool only_duplicates = true;
+    std::string first = write_error_text(&reply, code, errors, only_duplicates);
+    bson_destroy(&reply);
+    if (!ok) {
+      // Within a transaction a duplicate aborts it, so skip cannot skip there: the error says so.
+      bool skippable = options_.conflict == ConflictPolicy::kSkip && errors > 0 && only_duplicates && !session_of(st);
+      if (!skippable) {
+        std::string message = errors ? first : error.message;
+        if (options_.conflict == ConflictPolicy::kSkip && session_of(st) && only_duplicates && errors)
+          message += " (inside a transaction a duplicate aborts it: --conflict skip needs --txn batch, or a server "
+                     "without transactions)";
+        return Status::target(collection_frame(st.target) + ": " + message);
+      }
+      st.skipped += errors;
+    }
+    st.written += count - errors;
+    return Status::ok();
+  }
+
+  Status finish_stream(State& st) {
+    DECANT_TRY(flush(st));
+    if (st.skipped)
+      options_.note(collection_frame(st.target) + ": " + std::to_string(st.skipped) +
+                    " documents skipped, their _id already present (--conflict skip)");
+    if (st.session) {
+      bson_error_t error;
+      bson_t reply;
+      bool ok = mongoc_client_session_commit_transaction(st.session.get(), &reply, &error);
+      bson_destroy(&reply);
+      st.session.reset();
+      if (!ok) return client_->failure("committing the transaction", error);
+    }
+    if (single_) return Status::ok();  // indexes after the commit
+    // A stream without documents still makes its collection.
+    if (options_.txn == TxnMode::kStream && !st.staged) DECANT_TRY(ensure_collection(st, true));
+    DECANT_TRY(create_indexes(st));
+    if (st.staged) {
+      Collection staging(collection(st.load));
+      bson_error_t error;
+      // An empty stream leaves no staging collection behind: create it, so the swap still
+      // replaces (or creates) the target as the archive says.
+      if (st.written == 0) {
+        mongoc_collection_t* created = mongoc_database_create_collection(client_->database(), st.load.c_str(), nullptr, &error);
+        if (created) mongoc_collection_destroy(created);
+      }
+      if (!mongoc_collection_rename(staging.get(), client_->db().c_str(), st.target.c_str(), true, &error))
+        return client_->failure("renameCollection " + st.load + " to " + st.target, error);
+      st.swapped = true;
+    }
+    return Status::ok();
+  }
+
+  Status create_index(const std::string& coll, const bson_t* spec) {
+    bson_t* command = BCON_NEW("createIndexes", BCON_UTF8(coll.c_str()));
+    bson_t indexes, first;
+    bson_append_array_begin(command, "indexes", 7, &indexes);
+    bson_append_document_begin(&indexes, "0", 1, &first);
+    bson_iter_t it;
+    bson_iter_init(&it, spec);
+    while (bson_iter_next(&it)) {
+      std::string_view key = bson_iter_key(&it);
+      if (key != "v" && key != "ns") bson_append_iter(&first, nullptr, 0, &it);
+    }
+    bson_append_document_end(&indexes, &first);
+    bson_append_array_end(command, &indexes);
+    bson_t reply;
+    Status s = client_->command(command, &reply);
+    bson_destroy(&reply);
+    bson_destroy(command);
+    return s;
+  }
+
+  // The stream's indexes on the collection written: a MongoDB index from its specification, a
+  // table's index (SQLite, PostgreSQL) as ascending keys on its columns.
+  Status create_indexes(State& st) {
+    for (const Index& index : st.info.indexes) {
+      std::string error;
+      BsonPtr spec;
+      bool mongo = st.info.options.is_object() && st.info.options.value("source_backend", "") == "mongodb";
+      if (mongo) {
+        spec = bson_from_json_text(index.definition, error);
+        if (!spec) return Status::archive("index \"" + index.name + "\": " + error);
+      } else {
+        if (st.table_shape || index.columns.empty()) continue;  // its columns are inside `document`
+        spec.reset(bson_new());
+        bson_t key;
+        bson_append_document_begin(spec.get(), "key", 3, &key);
+        for (const std::string& c : index.columns) {
+          bool is_key = st.info.key.size() == 1 && st.info.key[0] == c;
+          std::string field = is_key ? "_id" : st.info.key.size() > 1 &&
+                                                       std::find(st.info.key.begin(), st.info.key.end(), c) != st.info.key.end()
+                                                   ? "_id." + c
+                                                   : c;
+          BSON_APPEND_INT32(&key, field.c_str(), 1);
+        }
+        bson_append_document_end(spec.get(), &key);
+        BSON_APPEND_UTF8(spec.get(), "name", index.name.c_str());
+        if (index.unique) BSON_APPEND_BOOL(spec.get(), "unique", true);
+      }
+      if (Status s = create_index(st.load, spec.get()); !s) return std::move(s).context("index \"" + index.name + "\"");
+    }
+    return Status::ok();
+  }
+
+  SinkOptions options_;
+  std::unique_ptr<MongoClient> client_;
+  std::string location_;
+  MongoServerInfo info_;
+  Session single_;  // --txn single
+  int64_t single_documents_ = 0;
+  int64_t single_bytes_ = 0;
+  std::map<std::string, State> streams_;
+  Record scratch_;
+};
+
+}  // namespace
+
+void register_mongo_sink(SinkRegistry& registry) {
+  registry.add(SinkBackend{
+      .scheme = "mongodb",
+      .summary = "MongoDB (mongodb://[user:password@]host[:port]/DB[?options], or --db DB)",
+      .capabilities = "transactions where the server has them (single, stream; at most 50,000 documents or 64 MiB "
+                      "each); without them stream loads a staging collection and swaps it in with renameCollection; "
+                      "batch: unordered bulk writes, nothing rolled back; indexes after the data",
+      .txn_modes = {TxnMode::kStream, TxnMode::kBatch, TxnMode::kSingle},
+      .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
+                            ConflictPolicy::kMerge},
+      .options = {{"db", BackendOption::Type::kString, "MongoDB: the database, when the URI's path names none"}},
+      .open = MongoSink::open,
+  });
+}
+
+}  // namespace decant
