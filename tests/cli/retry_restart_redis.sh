@@ -6,9 +6,9 @@
 # the archive's content. Without persistence the restart empties the server, checkpoint and all:
 # the import then starts over from the first record (the target holds nothing of it any more),
 # says so, and again finishes with the archive's content. 80,000 generated keys.
+servers=$(cd "$(dirname "$0")/../../tools/servers" && pwd)  # before testlib moves into $TMP
 source "$(dirname "$0")/testlib.bash" "$@"
 
-servers=$(cd "$(dirname "$0")/../../tools/servers" && pwd)
 trap 'for d in "$TMP"/aof "$TMP"/mem; do bash "$servers/redis.sh" stop "$d" >/dev/null 2>&1; done; rm -rf "$TMP"' EXIT
 # own NAME yes|no: starts a server of this test's own in $TMP/NAME, with an append-only file or none.
 own() { (cd / && DECANT_REDIS_APPENDONLY=$2 bash "$servers/redis.sh" start "$TMP/$1") >/dev/null || fail "starting redis $1"; }
