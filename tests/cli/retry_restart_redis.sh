@@ -19,7 +19,6 @@ contents() { "$DECANT" export -q "redis://127.0.0.1:$(port_of "$1")/0" -o - | jq
 
 own aof yes
 own mem no
-aof=redis://127.0.0.1:$(port_of aof)/0
 mem=redis://127.0.0.1:$(port_of mem)/0
 redis-cli -p "$(port_of mem)" EVAL "for i = 1, 80000 do redis.call('SET', 'k:' .. i, string.rep('v', i % 40) .. i) end" 0 >/dev/null
 "$DECANT" export -q "$mem" -o "$TMP/a.ndjson.zst" || fail "export"
@@ -36,25 +35,25 @@ check_eq "$(redis-cli -p "$(port_of aof)" GET probe)" "1" "the append-only serve
 checks=$((checks + 1))
 redis-cli -p "$(port_of aof)" DEL probe >/dev/null
 
-# Persistent: the import continues after the checkpoint that survived.
-act_after 40000 "restart aof" import "$aof" -i "$TMP/a.ndjson.zst" --retries 5 --report "$TMP/aof.json"
-check_eq "$acted_rc" "0" "the import survives the restart of a persistent server"
-check_contains "$TMP/acted.err" "transient failure" "the lost connection is reported as transient"
-check_contains "$TMP/acted.err" "after the target's checkpoint" "and retried after the checkpoint"
-check_eq "$(jq -c '[.ok, .retries >= 1, .records, .resumed.after_line > 0]' "$TMP/aof.json")" "[true,true,80000,true]" \
-  "the report counts the retry and where it resumed"
-checks=$((checks + 1))
-cmp -s "$TMP/expected" <(contents aof) || fail "after the restart the persistent target differs from the archive"
-check_eq "$(redis-cli -p "$(port_of aof)" EXISTS _decant:checkpoint)" "0" "the checkpoint is gone at the end"
+# restarted NAME MESSAGE RESUMED_AFTER: an import into server NAME, restarted after 40,000 records,
+# finishes with the archive's content after retrying; MESSAGE is what it says about the retry,
+# RESUMED_AFTER the jq test of the report's .resumed.after_line.
+restarted() {
+  act_after 40000 "restart $1" import "redis://127.0.0.1:$(port_of "$1")/0" -i "$TMP/a.ndjson.zst" --retries 5 \
+    --report "$TMP/$1.json"
+  check_eq "$acted_rc" "0" "$1: the import survives the restart"
+  check_contains "$TMP/acted.err" "transient failure" "$1: the lost connection is reported as transient"
+  check_contains "$TMP/acted.err" "$2" "$1: what the retry did is told"
+  check_eq "$(jq -c "[.ok, .retries >= 1, .records, .resumed.after_line $3]" "$TMP/$1.json")" "[true,true,80000,true]" \
+    "$1: the report counts the retry and where it resumed"
+  checks=$((checks + 1))
+  cmp -s "$TMP/expected" <(contents "$1") || fail "$1: after the restart the target differs from the archive"
+  check_eq "$(redis-cli -p "$(port_of "$1")" EXISTS _decant:checkpoint)" "0" "$1: the checkpoint is gone at the end"
+}
 
+# Persistent: the import continues after the checkpoint that survived.
+restarted aof "after the target's checkpoint" "> 0"
 # Without persistence: the server comes back empty; the import starts over and says so.
-act_after 40000 "restart mem" import "$mem" -i "$TMP/a.ndjson.zst" --retries 5 --report "$TMP/mem.json"
-check_eq "$acted_rc" "0" "the import survives the restart of a server that lost everything"
-check_contains "$TMP/acted.err" "transient failure" "the lost connection is reported as transient"
-check_contains "$TMP/acted.err" "started over from the first record" "the fresh start is told"
-check_eq "$(jq -c '[.ok, .retries >= 1, .records, .resumed.after_line]' "$TMP/mem.json")" "[true,true,80000,0]" \
-  "the report: retried, every record written by the last attempt"
-checks=$((checks + 1))
-cmp -s "$TMP/expected" <(contents mem) || fail "after the restart the emptied target differs from the archive"
+restarted mem "started over from the first record" "== 0"
 
 finish
