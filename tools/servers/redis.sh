@@ -27,8 +27,9 @@ server_start() {
   [[ ${DECANT_REDIS_APPENDONLY:-no} == yes ]] && echo yes >"$SERVER_DIR/appendonly" || echo no >"$SERVER_DIR/appendonly"
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
-    if launch "$port"; then
-      echo "$port" >"$SERVER_DIR/port"
+  # 32 databases, each test its own so that parallel tests never flush each other's: 0-15 the
+  # Redis round trips, 20-23 the LightRAG layout tests, 24 resume_redis.sh, 25 dry_run.sh,
+  # 26-28 migrate.sh, 29 lightrag_postgres.sh.
       write_env "DECANT_TEST_REDIS_URL=redis://127.0.0.1:$port/0" "DECANT_TEST_REDIS_PORT=$port"
       return 0
     fi
