@@ -13,8 +13,9 @@ launch() {
   local port=$1 appendonly
   appendonly=$(<"$SERVER_DIR/appendonly")
   rm -f "$SERVER_DIR/pid"
-  # 32 databases: 0-15 for the Redis round-trip tests, 20-23 for the LightRAG layout tests, 24
-  # for resume_redis.sh, 25 for dry_run.sh.
+  # 32 databases, each test its own so that parallel tests never flush each other's: 0-15 the
+  # Redis round trips, 20-23 the LightRAG layout tests, 24 resume_redis.sh, 25 dry_run.sh,
+  # 26-28 migrate.sh, 29 lightrag_postgres.sh.
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$SERVER_DIR/pid" --databases 32 \
     --dir "$SERVER_DIR" --save "" --appendonly "$appendonly" --appendfsync always --logfile "$SERVER_DIR/log" \
     </dev/null >&2 || true
@@ -27,9 +28,8 @@ server_start() {
   [[ ${DECANT_REDIS_APPENDONLY:-no} == yes ]] && echo yes >"$SERVER_DIR/appendonly" || echo no >"$SERVER_DIR/appendonly"
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
-  # 32 databases, each test its own so that parallel tests never flush each other's: 0-15 the
-  # Redis round trips, 20-23 the LightRAG layout tests, 24 resume_redis.sh, 25 dry_run.sh,
-  # 26-28 migrate.sh, 29 lightrag_postgres.sh.
+    if launch "$port"; then
+      echo "$port" >"$SERVER_DIR/port"
       write_env "DECANT_TEST_REDIS_URL=redis://127.0.0.1:$port/0" "DECANT_TEST_REDIS_PORT=$port"
       return 0
     fi
