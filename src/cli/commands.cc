@@ -286,6 +286,7 @@ struct ImportCommand {
     options.txn = txn == "stream" ? TxnMode::kStream : txn == "batch" ? TxnMode::kBatch : TxnMode::kSingle;
     if (txn.empty() && !backend->txn_modes.empty()) options.txn = backend->txn_modes.front();
     options.dry_run = dry_run;
+    options.isolated_batches = max_errors >= 0;
     options.note = [this](const std::string& message) {
       if (!report.quiet) say(message);
     };
@@ -386,7 +387,9 @@ struct ImportCommand {
       say(summary.resumed_after_line > 0
               ? "resumed after archive line " + with_commas(summary.resumed_after_line) + ": " +
                     with_commas(summary.resumed_records) + " records were already imported"
-              : "no checkpoint in the target: imported from the start");
+              : attempt > 0 ? "the target held no checkpoint when retried (a server that restarted without persistence "
+                              "loses it with what had been committed): started over from the first record"
+                            : "no checkpoint in the target: imported from the start");
     if (summary.rejected > 0)
       say("rejected " + with_commas(summary.rejected) + " records in " + with_commas(summary.batches_failed) +
           " failed batches" + (rejects_path.empty() ? "" : " (see " + rejects_path + ")"));

@@ -39,6 +39,7 @@ constexpr size_t kCopyChunk = 1 << 18;
 
 std::string table_frame(const std::string& name) { return "table \"" + name + "\""; }
 
+
 std::string option_text(const nlohmann::json& options, const char* key) {
   if (!options.is_object()) return "";
   auto found = options.find(key);
@@ -119,6 +120,17 @@ struct Target {
   std::vector<const Value*> slots;
   int64_t records = 0;
   Lane* lane = nullptr;           // the connection that loads it
+  // At begin_batch, restored by abort_batch (--max-errors).
+  int64_t records_at_batch = 0;
+  Digest written_at_batch;
+  // --dry-run: the table as it was, and the records whose key it (or the archive before them)
+  // already has, counted through the temporary table the rows go to first.
+  bool existed = false;
+  int64_t rows_before = 0;        // before --truncate or --drop
+  int64_t size_before = 0;        // bytes, indexes and TOAST included
+  bool count_conflicts = false;
+  int64_t conflicts = 0;
+  std::string first_conflict;     // its key, as PostgreSQL prints a row
 };
 
 // One connection and its transaction. The sink's importing thread decides what each lane does
@@ -136,6 +148,8 @@ struct Lane {
   int64_t batch_bytes = 0;
   std::string buffer;              // COPY rows of `buffered` not yet handed over
   std::shared_ptr<Target> buffered;
+  int64_t batch_rows_at_batch = 0;  // at begin_batch, restored by abort_batch
+  int64_t batch_bytes_at_batch = 0;
 
   // The running side: only the statements a lane runs touch these.
   PgConn conn;
@@ -256,6 +270,8 @@ class PostgresSink final : public Sink {
     if (jobs > 1 && options.txn == TxnMode::kSingle)
       return Status::usage("postgres: --jobs loads tables on several connections, which one transaction cannot span; "
                            "use --txn stream or --txn batch, or --jobs 1");
+    if (jobs > 1 && options.isolated_batches)
+      return Status::usage("postgres: --max-errors needs --jobs 1 (a failed batch is undone on its one connection)");
     if (jobs > 1 && staged)
       return Status::usage("postgres: --staged promotes every table in one transaction, on one connection; it needs --jobs 1");
     Result<PgConn> conn = pg_connect(uri, Side::kTarget);
@@ -289,6 +305,11 @@ class PostgresSink final : public Sink {
     // Stream and batch modes commit as they go, which a dry run must not.
     if (options_.dry_run && options_.txn != TxnMode::kSingle)
       return Status::usage("postgres: --dry-run needs --txn single");
+    if (options_.dry_run) {
+      Result<int64_t> size = number(*main_, "SELECT pg_database_size(current_database())");
+      if (!size) return size.take_status();
+      database_size_ = *size;
+    }
     // With lanes, what this connection makes for them is committed at once, for them to see.
     return lanes_.empty() ? ensure_transaction(*main_) : Status::ok();
   }
@@ -368,12 +389,60 @@ class PostgresSink final : public Sink {
     ++lane.batch_rows;
     lane.batch_bytes += static_cast<int64_t>(buffer.size() - before);
     if (buffer.size() >= kCopyChunk) DECANT_TRY(hand_over(lane));
-    if (options_.txn == TxnMode::kBatch &&
-        (lane.batch_rows >= options_.batch_rows || lane.batch_bytes >= options_.batch_bytes)) {
+    // Inside an isolated batch the commit waits for end_batch: it would end the savepoint.
+    if (!in_batch_ && batch_full(lane)) {
       DECANT_TRY(hand_over(lane));
       DECANT_TRY(commit_lane(lane));
     }
     return Status::ok();
+  }
+
+  // Isolated batches (--max-errors) are savepoints on the one connection. The COPY in progress
+  // ends first, as no other statement runs during one; the batch's records start another,
+  // which end_batch ends, so that the server's verdict on them comes before the savepoint goes.
+  Status begin_batch() override {
+    if (!lanes_.empty()) return Status::internal("postgres: isolated batches on parallel lanes");
+    Lane& lane = *main_;
+    DECANT_TRY(hand_over(lane));
+    DECANT_TRY(end_copy(lane));
+    DECANT_TRY(ensure_transaction(lane));
+    DECANT_TRY(exec(lane, "SAVEPOINT decant_batch"));
+    in_batch_ = true;
+    lane.batch_rows_at_batch = lane.batch_rows;
+    lane.batch_bytes_at_batch = lane.batch_bytes;
+    for (auto& [name, target] : targets_) {
+      target->records_at_batch = target->records;
+      target->written_at_batch = target->written;
+    }
+    return Status::ok();
+  }
+
+  Status end_batch() override {
+    Lane& lane = *main_;
+    DECANT_TRY(hand_over(lane));
+    DECANT_TRY(end_copy(lane));
+    in_batch_ = false;
+    DECANT_TRY(exec(lane, "RELEASE SAVEPOINT decant_batch"));
+    return batch_full(lane) ? commit_lane(lane) : Status::ok();
+  }
+
+  Status abort_batch() override {
+    Lane& lane = *main_;
+    in_batch_ = false;
+    lane.buffer.clear();
+    lane.buffered = nullptr;
+    if (lane.copying) {
+      lane.copying = nullptr;
+      // The COPY fails as asked; what matters is whether the savepoint can be rolled back to.
+      (void)pg_end_copy(lane.conn.get(), Side::kTarget, "batch undone");
+    }
+    lane.batch_rows = lane.batch_rows_at_batch;
+    lane.batch_bytes = lane.batch_bytes_at_batch;
+    for (auto& [name, target] : targets_) {
+      target->records = target->records_at_batch;
+      target->written = target->written_at_batch;
+    }
+    return exec(lane, "ROLLBACK TO SAVEPOINT decant_batch; RELEASE SAVEPOINT decant_batch");
   }
 
   Status end_stream(const std::string& stream) override {
@@ -387,8 +456,7 @@ class PostgresSink final : public Sink {
       DECANT_TRY(ensure_transaction(lane));
       return finish_table(lane, *target).context(target->frame);
     }));
-    if (options_.dry_run)
-      options_.note("dry run: would load " + std::to_string(target->records) + " records into " + target->qualified);
+    if (options_.dry_run && !staged_) DECANT_TRY(note_plan(lane, *target));
     if (staged_) {
       StagedTable staged{target->info.name, target->schema, target->table, target->final_table, target->qualified,
                          target->final_qualified, {}, target->records, target->written,
@@ -482,6 +550,7 @@ class PostgresSink final : public Sink {
     DECANT_TRY(ensure_transaction(*main_));
     DECANT_TRY(create_foreign_keys(*main_));
     if (options_.dry_run) {
+      note_space();
       for (const StagedTable& t : staged_tables_)
         options_.note("dry run: would promote " + t.staged_qualified + " to " + t.final_qualified +
                       " after checking its count and digest");
@@ -565,6 +634,11 @@ class PostgresSink final : public Sink {
     return status;
   }
 
+  bool batch_full(const Lane& lane) const {
+    return options_.txn == TxnMode::kBatch &&
+           (lane.batch_rows >= options_.batch_rows || lane.batch_bytes >= options_.batch_bytes);
+  }
+
   // Commits what the lane was given so far.
   Status commit_lane(Lane& lane) {
     lane.batch_rows = 0;
@@ -636,6 +710,7 @@ class PostgresSink final : public Sink {
     const StreamInfo& stream = target.info;
     if (stream.columns.empty()) return Status::target("the stream has no columns; a PostgreSQL table needs at least one");
     if (staged_) DECANT_TRY(stage(lane, target));
+    if (options_.dry_run && !staged_) DECANT_TRY(note_existing(lane, target));
     if (options_.drop) DECANT_TRY(drop_table(lane, target));
     Result<PgResult> existing = loadable_columns(lane, target.qualified);
     if (!existing) return existing.take_status();
@@ -670,17 +745,32 @@ class PostgresSink final : public Sink {
       target_column.element_base = inner->base;
       target_column.encoded = pg_cell(existing->get(), found->second, 2) == kEncodedMarker &&
                               (target_column.base == PgBase::kJson || target_column.base == PgBase::kText);
+      if (options_.dry_run && !target.created) note_mismatch(target, column, **type);
       target.column_of.emplace(column.name, target.columns.size());
       target.columns.push_back(std::move(target_column));
       list += (list.empty() ? "" : ", ") + pg_quote_ident(column.name);
     }
     target.noted_json.assign(target.columns.size(), false);
     target.slots.assign(target.columns.size(), nullptr);
-    if (options_.conflict == ConflictPolicy::kError) {
+    // A dry run counts the conflicts with a table that was there, by its primary key (under
+    // --conflict error) or the conflict target. In isolated batches (--max-errors) a conflict
+    // is a reject, as in a real run, so the rows go straight to the table there.
+    target.count_conflicts = options_.dry_run && !options_.isolated_batches && !target.created && !staged_;
+    if (target.count_conflicts && options_.conflict == ConflictPolicy::kError) {
+      Result<std::vector<std::string>> pk = primary_key(lane, target.qualified);
+      if (!pk) return pk.take_status();
+      target.key = std::move(*pk);
+      if (target.key.empty()) {
+        target.count_conflicts = false;
+        options_.note("postgres: dry run: " + target.frame + ": the table has no primary key; conflicts with other unique "
+                      "constraints show only as the first one's error");
+      }
+    }
+    if (options_.conflict == ConflictPolicy::kError && !target.count_conflicts) {
       target.copy_sql = "COPY " + target.qualified + " (" + list + ") FROM STDIN";
       return Status::ok();
     }
-    DECANT_TRY(conflict_key(lane, target));
+    if (options_.conflict != ConflictPolicy::kError) DECANT_TRY(conflict_key(lane, target));
     target.stage = pg_quote_ident("decant_stage_" + std::to_string(++stage_count_));
     target.copy_sql = "COPY " + target.stage + " (" + list + ") FROM STDIN";
     // The ordinal keeps the last of several records with one key (replace and merge), as a
@@ -887,16 +977,118 @@ detail);
     return pg_cell(found->get(), 0, 0) == "t";
   }
 
+  Result<std::vector<std::string>> primary_key(Lane& lane, const std::string& qualified) {
+    Result<PgResult> pk = pg_query(lane.conn.get(),
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+        " WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+        Side::kTarget, {qualified});
+    if (!pk) return pk.take_status();
+    std::vector<std::string> key;
+    for (int row = 0; row < PQntuples(pk->get()); ++row) key.emplace_back(pg_cell(pk->get(), row, 0));
+    return key;
+  }
+
+  Result<int64_t> number(Lane& lane, const std::string& sql, const std::vector<std::string>& params = {}) {
+    Result<PgResult> found = pg_query(lane.conn.get(), sql, Side::kTarget, params);
+    if (!found) return found.take_status();
+    return int64_t(std::stoll(std::string(pg_cell(found->get(), 0, 0))));
+  }
+
+  // --dry-run, before --drop or --truncate: whether the table is there, and with what.
+  Status note_existing(Lane& lane, Target& target) {
+    Result<bool> exists = table_exists(lane, target.qualified);
+    if (!exists) return exists.take_status();
+    if (!*exists) return Status::ok();
+    target.existed = true;
+    Result<int64_t> rows = number(lane, "SELECT count(*) FROM " + target.qualified);
+    if (!rows) return rows.take_status();
+    Result<int64_t> size = number(lane, "SELECT pg_total_relation_size(to_regclass($1))", {target.qualified});
+    if (!size) return size.take_status();
+    target.rows_before = *rows;
+    target.size_before = *size;
+    std::string what = "postgres: dry run: " + target.frame + ": exists with " + std::to_string(*rows) + " rows";
+    if (options_.drop) what += "; would be dropped and created again (--drop)";
+    else if (options_.truncate && *rows > 0) what += ", which would be deleted (--truncate)";
+    options_.note(what);
+    return Status::ok();
+  }
+
+  // --dry-run: a column of an existing table whose type would refuse or convert the archive's
+  // values (the logical types of SPEC 11.0 against the column's type family).
+  void note_mismatch(const Target& target, const Column& column, const PgType& type) {
+    auto family = [](PgBase base) -> std::string {
+      switch (base) {
+        case PgBase::kBool: return "bool";
+        case PgBase::kInt2: case PgBase::kInt4: case PgBase::kInt8: case PgBase::kOid: return "integer";
+        case PgBase::kFloat4: case PgBase::kFloat8: case PgBase::kNumeric: return "number";
+        case PgBase::kText: case PgBase::kOther: return "text";
+        case PgBase::kBytea: return "bytes";
+        case PgBase::kDate: case PgBase::kTimestamp: case PgBase::kTimestampTz: return "date";
+        case PgBase::kTime: case PgBase::kTimeTz: return "time";
+        case PgBase::kInterval: return "interval";
+        case PgBase::kUuid: return "uuid";
+        case PgBase::kJson: case PgBase::kJsonb: return "json";
+        case PgBase::kVector: case PgBase::kHalfVec: return "vector";
+        case PgBase::kArray: return "array";
+      }
+      return "";
+    };
+    static const std::unordered_map<std::string, std::string> kLogical = {
+        {"bool", "bool"}, {"int32", "integer"}, {"int64", "integer"}, {"float32", "number"}, {"float64", "number"},
+        {"decimal", "number"}, {"text", "text"}, {"bytes", "bytes"}, {"date", "date"}, {"timestamp", "date"},
+        {"timestamptz", "date"}, {"time", "time"}, {"timetz", "time"}, {"interval", "interval"}, {"uuid", "uuid"},
+        {"json", "json"}, {"vector", "vector"}, {"halfvec", "vector"}};
+    std::string wanted = column.type.rfind("array<", 0) == 0 ? "array" : "";
+    if (auto found = kLogical.find(column.type); found != kLogical.end()) wanted = found->second;
+    std::string have = family(type.base);
+    // Values of any type (or of a type decant does not name) and json columns, which take any
+    // value as its encoding, say nothing; integers fit number columns.
+    if (wanted.empty() || have == wanted || have == "json" || (wanted == "integer" && have == "number")) return;
+    options_.note("postgres: dry run: " + target.frame + " column \"" + column.name + "\": the archive's " + column.type +
+                  " values would go into a column of type " + type.name +
+                  ", which refuses or converts them (type mismatch)");
+  }
+
+  // --dry-run, after a stream's rows went in (to be rolled back): what the load would do.
+  Status note_plan(Lane& lane, Target& target) {
+    Result<int64_t> rows = lane.run([]() { return Status::ok(); }) ? number(lane, "SELECT count(*) FROM " + target.qualified)
+                                                                  : Result<int64_t>(lane.first_failure());
+    if (!rows) return rows.take_status();
+    Result<int64_t> size = number(lane, "SELECT pg_total_relation_size(to_regclass($1))", {target.qualified});
+    if (!size) return size.take_status();
+    growth_ += *size - target.size_before;
+    bool emptied = options_.drop || options_.truncate;
+    int64_t added = *rows - (emptied ? 0 : target.rows_before);
+    std::string frame = "postgres: dry run: " + target.frame;
+    if (target.conflicts > 0 && options_.conflict == ConflictPolicy::kError)
+      return Status::target(frame + ": " + std::to_string(target.conflicts) +
+                            " records have keys already in the table or twice in the archive: the import would fail "
+                            "(--conflict error; use skip or replace); the first, key " + target.first_conflict);
+    std::string what = frame + ": would " + (target.existed && !options_.drop ? "add " : "create it and insert ") +
+                       std::to_string(added) + " rows";
+    if (target.conflicts > 0)
+      what += "; " + std::to_string(target.conflicts) + " records have keys already in the table or twice in the archive (--conflict " +
+              conflict_policy_name(options_.conflict) +
+              (options_.conflict == ConflictPolicy::kSkip ? ": not written)" : ": they would update those rows)");
+    options_.note(what);
+    return Status::ok();
+  }
+
+  // --dry-run: the space the tables grew by in the rolled-back transaction. A client cannot
+  // learn the server's free disk (PostgreSQL has no function for it), so that is not checked.
+  void note_space() {
+    options_.note("postgres: dry run: the tables would grow by about " + megabytes(std::max<int64_t>(growth_, 0)) +
+                  " (the database holds " + megabytes(database_size_) +
+                  " now); the server's free disk is not known to a client and was not checked");
+  }
+
   // The columns ON CONFLICT names: the stream's key, else the table's primary key.
   Status conflict_key(Lane& lane, Target& target) {
     target.key = target.info.key;
     if (target.key.empty()) {
-      Result<PgResult> pk = pg_query(lane.conn.get(),
-          "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
-          " WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
-          Side::kTarget, {target.qualified});
+      Result<std::vector<std::string>> pk = primary_key(lane, target.qualified);
       if (!pk) return pk.take_status();
-      for (int row = 0; row < PQntuples(pk->get()); ++row) target.key.emplace_back(pg_cell(pk->get(), row, 0));
+      target.key = std::move(*pk);
     }
     if (target.key.empty() && options_.conflict != ConflictPolicy::kSkip)
       return Status::usage(std::string("--conflict ") + conflict_policy_name(options_.conflict) +
@@ -907,7 +1099,6 @@ detail);
   Status create_table(Lane& lane, Target& target) {
     const StreamInfo& stream = target.info;
     bool native = option_text(stream.options, "source_backend") == "postgres";
-    if (options_.dry_run) options_.note("dry run: would create table " + target.qualified);
     DECANT_TRY(exec(lane, "CREATE SCHEMA IF NOT EXISTS " + pg_quote_ident(target.schema)));
     if (native) DECANT_TRY(create_types(lane, stream));
     const nlohmann::json& identity =
@@ -1027,13 +1218,61 @@ detail);
     if (!lane.copying) return Status::ok();
     std::shared_ptr<Target> copied = std::move(lane.copying);
     Target& target = *copied;
-    Status ended = pg_end_copy(lane.conn.get(), Side::kTarget);
+    Status ended = in_batch_ ? end_isolated_copy(lane.conn.get()) : pg_end_copy(lane.conn.get(), Side::kTarget);
     if (!ended) return std::move(ended).context(target.frame);
     if (!target.stage.empty()) {
       Status flushed = flush_stage(lane, target);
       if (!flushed) return std::move(flushed).context(target.frame);
     }
     return Status::ok();
+  }
+
+  // Ends a COPY of an isolated batch. A refusal of its rows is told as refusal() tells it.
+  static Status end_isolated_copy(PGconn* conn) {
+    if (PQputCopyEnd(conn, nullptr) != 1) return pg_failure(conn, nullptr, Side::kTarget);
+    Status status = Status::ok();
+    while (PGresult* raw = PQgetResult(conn)) {
+      PgResult result(raw);
+      if (PQresultStatus(raw) == PGRES_COMMAND_OK || !status) continue;
+      status = pg_failure(conn, raw, Side::kTarget);
+      if (!status.is_transient()) status = Status::target(refusal(raw));
+    }
+    return status;
+  }
+
+  // Why the server refused a row, worded so that its type (import's error_type, which leaves
+  // out numbers and parenthesised parts) is the same for every record refused for the same
+  // reason: the values a data exception quotes go into parentheses, the column is named, and
+  // COPY's context (line 1 of a one-record batch, and the row) is left out, as the reject
+  // carries the archive line and the record itself.
+  static std::string refusal(const PGresult* result) {
+    auto field = [&](int code) -> std::string {
+      const char* text = PQresultErrorField(result, code);
+      return text ? text : "";
+    };
+    std::string primary = field(PG_DIAG_MESSAGE_PRIMARY);
+    if (primary.empty()) return pg_result_error(result);
+    if (field(PG_DIAG_SQLSTATE).rfind("22", 0) == 0) {
+      std::string wrapped;
+      bool quoted = false;
+      for (char c : primary) {
+        if (c == '"' && !quoted) wrapped += '(';
+        wrapped += c;
+        if (c == '"' && quoted) wrapped += ')';
+        if (c == '"') quoted = !quoted;
+      }
+      primary = std::move(wrapped);
+    }
+    std::string column = field(PG_DIAG_COLUMN_NAME);
+    std::string where = field(PG_DIAG_CONTEXT);
+    if (size_t at = where.find(", column "); column.empty() && at != std::string::npos) {
+      size_t end = where.find(':', at);
+      column = where.substr(at + 9, end == std::string::npos ? std::string::npos : end - at - 9);
+    }
+    std::string message = (column.empty() ? "" : "column \"" + column + "\": ") + primary;
+    if (std::string detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) message += " (" + detail + ")";
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    return message;
   }
 
   // One INSERT ... ON CONFLICT from the temporary table, which is then emptied.
@@ -1046,8 +1285,19 @@ detail);
         updates += (updates.empty() ? "" : ", ") + name + " = EXCLUDED." + name;
     }
     for (const std::string& key : target.key) keys += (keys.empty() ? "" : ", ") + pg_quote_ident(key);
+    int64_t conflicts = 0;
+    if (target.count_conflicts) {
+      Result<int64_t> counted = count_stage_conflicts(lane, target, keys);
+      if (!counted) return counted.take_status();
+      conflicts = *counted;
+      target.conflicts += conflicts;
+    }
     std::string sql = "INSERT INTO " + target.qualified + " AS t (" + list + ") OVERRIDING SYSTEM VALUE SELECT ";
-    if (options_.conflict == ConflictPolicy::kSkip) {
+    if (options_.conflict == ConflictPolicy::kError) {
+      // A dry run's rows, counted: they go in when none conflicts, for the table's other
+      // constraints to judge them; otherwise the import would fail here anyway.
+      if (conflicts == 0) DECANT_TRY(exec(lane, sql + list + " FROM " + target.stage + " ORDER BY " + pg_quote_ident("decant ordinal")));
+    } else if (options_.conflict == ConflictPolicy::kSkip) {
       sql += list + " FROM " + target.stage + " ORDER BY " + pg_quote_ident("decant ordinal") + " ON CONFLICT DO NOTHING";
     } else {
       sql += "DISTINCT ON (" + keys + ") " + list + " FROM " + target.stage + " ORDER BY " + keys + ", " +
@@ -1063,8 +1313,24 @@ detail);
         sql += "UPDATE SET " + updates;
       }
     }
-    DECANT_TRY(exec(lane, sql));
+    if (options_.conflict != ConflictPolicy::kError) DECANT_TRY(exec(lane, sql));
     return exec(lane, "TRUNCATE " + target.stage);
+  }
+
+  // The staged rows whose key the table or an earlier staged row has; the first one's key.
+  Result<int64_t> count_stage_conflicts(Lane& lane, Target& target, const std::string& keys) {
+    std::string match;
+    for (const std::string& key : target.key)
+      match += (match.empty() ? "" : " AND ") + std::string("t.") + pg_quote_ident(key) + " = d." + pg_quote_ident(key);
+    Result<PgResult> counted = pg_query(lane.conn.get(),
+        "SELECT (SELECT count(*) FROM " + target.stage + ") - (SELECT count(*) FROM (SELECT DISTINCT " + keys + " FROM " +
+            target.stage + ") d WHERE NOT EXISTS (SELECT 1 FROM " + target.qualified + " t WHERE " + match +
+            ")), (SELECT ROW(" + keys + ")::text FROM " + target.stage + " d WHERE EXISTS (SELECT 1 FROM " +
+            target.qualified + " t WHERE " + match + ") ORDER BY " + pg_quote_ident("decant ordinal") + " LIMIT 1)",
+        Side::kTarget);
+    if (!counted) return counted.take_status();
+    if (target.first_conflict.empty() && !pg_is_null(counted->get(), 0, 1)) target.first_conflict = pg_cell(counted->get(), 0, 1);
+    return int64_t(std::stoll(std::string(pg_cell(counted->get(), 0, 0))));
   }
 
   // The SET list of a replace: the stream's columns from the new row, every other updatable
@@ -1173,6 +1439,9 @@ detail);
   std::string uri_;
   SinkOptions options_;
   bool committed_ = false;
+  bool in_batch_ = false;  // between begin_batch and end_batch / abort_batch
+  int64_t growth_ = 0;     // --dry-run: bytes the tables grew by
+  int64_t database_size_ = 0;  // --dry-run: pg_database_size before it
   std::atomic<int> stage_count_{0};
   // Without --jobs the only connection; with it the one for what the lanes share (schemas,
   // types, foreign keys), beside the lanes.
@@ -1202,6 +1471,7 @@ void register_postgres_sink(SinkRegistry& registry) {
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
                             ConflictPolicy::kMerge},
       .dry_run = true,
+      .isolates_batches = true,
       .resumable = true,
       .options = {{"staged", BackendOption::Type::kFlag,
                    "Load into staging tables, check their counts and digests, then swap them in by renaming, all in one "

@@ -1,7 +1,16 @@
+#include <cstdio>
+
 #include "format/uri.h"
 #include "import/sink.h"
 
 namespace decant {
+
+std::string megabytes(int64_t bytes) {
+  char text[32];
+  if (bytes < 1000000) std::snprintf(text, sizeof text, "%.0f kB", double(bytes) / 1e3);
+  else std::snprintf(text, sizeof text, "%.1f MB", double(bytes) / 1e6);
+  return text;
+}
 
 const SinkBackend* SinkRegistry::find(const std::string& uri) const {
   std::string scheme = uri_scheme(uri);

@@ -28,6 +28,9 @@ struct SinkOptions {
   int64_t batch_bytes = 16 << 20;
   // Read and check everything, write nothing (SinkBackend::dry_run says which sinks can).
   bool dry_run = false;
+  // Records will come in isolated batches (--max-errors): a sink that cannot isolate them in
+  // some of its configurations refuses those when it opens.
+  bool isolated_batches = false;
   // The backend's own command-line options (SinkBackend::options) by flag name.
   nlohmann::json settings = nlohmann::json::object();
   // Messages for the user that are not errors: what was skipped, what a dry run would do.
@@ -110,6 +113,8 @@ void register_mongo_sink(SinkRegistry& registry);
 SinkRegistry& builtin_sinks();
 
 const char* conflict_policy_name(ConflictPolicy policy);
+// A size for dry-run plans: "840 kB", "12.5 MB".
+std::string megabytes(int64_t bytes);
 const char* txn_mode_name(TxnMode mode);
 
 }  // namespace decant

@@ -132,13 +132,6 @@ struct Target {
   std::string first_conflict;  // a dry run's first key conflict, in full
 };
 
-std::string megabytes(int64_t bytes) {
-  char text[32];
-  if (bytes < 1000000) std::snprintf(text, sizeof text, "%.0f kB", double(bytes) / 1e3);
-  else std::snprintf(text, sizeof text, "%.1f MB", double(bytes) / 1e6);
-  return text;
-}
-
 // SQLite's type affinity of a declared column type (https://sqlite.org/datatype3.html, 3.1).
 char affinity(std::string declared) {
   for (char& c : declared) c = char(std::toupper(static_cast<unsigned char>(c)));
