@@ -39,7 +39,9 @@ redis-cli -p "$(port_of aof)" DEL probe >/dev/null
 # finishes with the archive's content after retrying; MESSAGE is what it says about the retry,
 # RESUMED_AFTER the jq test of the report's .resumed.after_line.
 restarted() {
-  act_after 40000 "restart $1" import "redis://127.0.0.1:$(port_of "$1")/0" -i "$TMP/a.ndjson.zst" --retries 5 \
+  # decant is stopped while its server restarts, so that the restart lands mid-import however
+  # fast the rest of the import would run ($pid is act_after's decant).
+  act_after 40000 "kill -STOP \$pid; restart $1; kill -CONT \$pid" import "redis://127.0.0.1:$(port_of "$1")/0" -i "$TMP/a.ndjson.zst" --retries 5 \
     --report "$TMP/$1.json"
   check_eq "$acted_rc" "0" "$1: the import survives the restart"
   check_contains "$TMP/acted.err" "transient failure" "$1: the lost connection is reported as transient"
