@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # LightRAG LLM-cache migration, JSON working directory -> Redis: LightRAG's own
 # lightrag.tools.migrate_llm_cache (interactive: answered on stdin) against
-# `decant export lightrag:DIR | decant import redis://… --layout lightrag`, on the same
+# `decant export lightrag:DIR | decant import redis://… --layout lightrag` and `decant migrate`
+# (the same two commands through a temporary archive file), on the same
 # generated kv_store_llm_response_cache.json (CACHE_RECORDS default:extract entries) and the same
 # throwaway Redis, in one run. Needs .venv/lightrag (tools/setup.sh --test). See bench/README.md.
 set -euo pipefail
@@ -69,6 +70,9 @@ for i in $(seq 1 "$RUNS"); do
   RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> Redis: decant export piped to decant import" --prepare "$flush" \
     --bytes "$bytes" --rows "$N" -- bash -c "'$DECANT' export 'lightrag:$D/rag_storage' -q -o - | '$DECANT' import '$URL' --layout lightrag -q -i -"
   check_count "$N" "decant export | import"
+  RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> Redis: decant migrate" --prepare "$flush" \
+    --bytes "$bytes" --rows "$N" -- bash -c "cd '$D' && env -u WORKSPACE -u REDIS_WORKSPACE WORKING_DIR='$D/rag_storage' REDIS_URI='$URL' '$DECANT' migrate --from json --to redis -q"
+  check_count "$N" "decant migrate"
   RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "floor: redis-cli --pipe of the same SETs" --prepare "$flush" \
     --bytes "$bytes" --rows "$N" -- bash -c "${CLI[*]} --pipe < '$D/sets.resp' > /dev/null"
   check_count "$N" "redis-cli --pipe"

@@ -152,6 +152,26 @@ def main():
             print(f"LightRAG target (>= 20x faster, <= 1/10 of the memory of migrate_llm_cache): {b / d:.1f}x faster, "
                   f"{memory:.1f}x less memory -> {'MET' if b / d >= 20 and memory >= 10 else 'NOT MET'}\n")
 
+    def pg_base(label):
+        for prefix, base in (("import:", "import: psql COPY FROM STDIN"), ("export:", "export: psql COPY TO STDOUT > file"),
+                             ("sqlite->pg:", "sqlite->pg: pgloader")):
+            if label.startswith(prefix):
+                return base
+        return None
+
+    rows = load(os.path.join(out, "postgres.jsonl"))
+    n = max((r["rows"] for r in rows), default=0)
+    medians = timed_table(os.path.join(out, "postgres.jsonl"), f"PostgreSQL, {n:,} rows", pg_base)
+    sizes(os.path.join(out, "postgres-sizes.jsonl"), "File sizes")
+    for what, mine, base, goal in (
+            ("Import", "import: decant -i file.ndjson", "import: psql COPY FROM STDIN", 0.9),
+            ("Export", "export: decant -o file.ndjson.zst", "export: psql COPY TO STDOUT > file", 0.9),
+            ("SQLite -> PostgreSQL", "sqlite->pg: decant export | decant import", "sqlite->pg: pgloader", 1.0)):
+        d, b = medians.get(mine), medians.get(base)
+        if b and d:
+            print(f"{what} target (speed >= {goal}x of {base}): {d:.2f} s vs {b:.2f} s = speed {b / d:.2f}x -> "
+                  f"{'MET' if b / d >= goal else 'NOT MET'}\n")
+
 
 if __name__ == "__main__":
     main()

@@ -24,8 +24,15 @@ Result<PgConn> pg_connect(const std::string& uri, Side side) {
   const char* values[] = {uri.c_str(), "decant", "UTF8", nullptr};
   PgConn conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (!conn) return Status::error(side, "out of memory connecting to PostgreSQL");
-  if (PQstatus(conn.get()) != CONNECTION_OK)
-    return Status::error(side, "cannot connect to " + redact_uri(uri) + ": " + pg_error(conn.get()));
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    std::string message = "cannot connect to " + redact_uri(uri) + ": " + pg_error(conn.get());
+    // libpq gives no SQLSTATE here: a server that is not there (yet) or is starting up or
+    // shutting down may be back soon; a refusal of the login or the database is final.
+    for (const char* final : {"authentication", "password", "does not exist", "pg_hba.conf", "permission denied",
+                              "invalid", "SSL"})
+      if (message.find(final) != std::string::npos) return Status::error(side, message);
+    return Status::transient(side, message);
+  }
   PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
   Status set = pg_exec(conn.get(),
                        "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = postgres;"
@@ -66,12 +73,20 @@ std::string pg_result_error(const PGresult* result) {
   return one_line(message);
 }
 
+Status pg_failure(PGconn* conn, const PGresult* result, Side side) {
+  std::string message = result ? pg_result_error(result) : pg_error(conn);
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string_view code = state ? state : "";
+  bool transient = PQstatus(conn) == CONNECTION_BAD || code == "40001" || code == "40P01" || code.substr(0, 2) == "08" ||
+                   code == "57P01" || code == "57P02" || code == "57P03";
+  return transient ? Status::transient(side, message) : Status::error(side, message);
+}
+
 Status pg_exec(PGconn* conn, const std::string& sql, Side side) {
   PgResult result(PQexec(conn, sql.c_str()));
-  if (!result) return Status::error(side, pg_error(conn));
+  if (!result) return pg_failure(conn, nullptr, side);
   ExecStatusType status = PQresultStatus(result.get());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-    return Status::error(side, pg_result_error(result.get()));
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return pg_failure(conn, result.get(), side);
   return Status::ok();
 }
 
@@ -81,19 +96,18 @@ Result<PgResult> pg_query(PGconn* conn, const std::string& sql, Side side, const
   for (const std::string& p : params) values.push_back(p.c_str());
   PgResult result(PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                nullptr, 0));
-  if (!result) return Status::error(side, pg_error(conn));
+  if (!result) return pg_failure(conn, nullptr, side);
   ExecStatusType status = PQresultStatus(result.get());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-    return Status::error(side, pg_result_error(result.get()));
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return pg_failure(conn, result.get(), side);
   return result;
 }
 
 Status pg_end_copy(PGconn* conn, Side side, const char* error) {
-  if (PQputCopyEnd(conn, error) != 1) return Status::error(side, pg_error(conn));
+  if (PQputCopyEnd(conn, error) != 1) return pg_failure(conn, nullptr, side);
   Status status = Status::ok();
   while (PGresult* raw = PQgetResult(conn)) {
     PgResult result(raw);
-    if (PQresultStatus(raw) != PGRES_COMMAND_OK && status) status = Status::error(side, pg_result_error(raw));
+    if (PQresultStatus(raw) != PGRES_COMMAND_OK && status) status = pg_failure(conn, raw, side);
   }
   return status;
 }

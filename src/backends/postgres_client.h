@@ -41,6 +41,12 @@ std::string pg_error(PGconn* conn);
 // The error a result carries: the primary message, plus its detail when there is one.
 std::string pg_result_error(const PGresult* result);
 
+// A failed call on `conn` (with its result, when there is one) as a Status. Transient
+// (Status::transient, retried by the import) when the connection is gone or the server says the
+// same work may succeed if tried again: serialization failure (40001), deadlock (40P01),
+// connection exceptions (08...), shutting down or starting up (57P01, 57P02, 57P03).
+Status pg_failure(PGconn* conn, const PGresult* result, Side side);
+
 // Runs one or more statements that return no rows.
 Status pg_exec(PGconn* conn, const std::string& sql, Side side);
 // Runs a query with text parameters ($1, $2, ...; an empty optional is NULL) and returns its

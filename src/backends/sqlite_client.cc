@@ -32,16 +32,23 @@ Result<SqliteStatement> sqlite_prepare(sqlite3* db, std::string_view sql, Side s
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                               persistent ? SQLITE_PREPARE_PERSISTENT : 0, &raw, nullptr);
   SqliteStatement statement(raw);
-  if (rc != SQLITE_OK) return Status::error(side, sqlite3_errmsg(db));
+  if (rc != SQLITE_OK) return sqlite_failure(db, side, "");
   return statement;
 }
 
 Status sqlite_exec(sqlite3* db, const std::string& sql, Side side) {
   char* error = nullptr;
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK) return Status::ok();
-  std::string message = error ? error : sqlite3_errmsg(db);
   sqlite3_free(error);
-  return Status::error(side, message);
+  return sqlite_failure(db, side, "");
+}
+
+Status sqlite_failure(sqlite3* db, Side side, const std::string& message) {
+  std::string text = message.empty() ? sqlite3_errmsg(db) : message + ": " + sqlite3_errmsg(db);
+  int code = sqlite3_extended_errcode(db) & 0xff;
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    return Status::transient(side, text + " (another connection holds a lock on the database)");
+  return Status::error(side, text);
 }
 
 std::string_view sqlite_column_text(sqlite3_stmt* statement, int column) {

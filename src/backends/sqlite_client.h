@@ -35,6 +35,11 @@ Result<SqliteStatement> sqlite_prepare(sqlite3* db, std::string_view sql, Side s
 // Runs SQL whose result rows, if any, are not needed.
 Status sqlite_exec(sqlite3* db, const std::string& sql, Side side);
 
+// The failure of the last call on `db`, `message` followed by SQLite's. Transient when another
+// connection held a lock past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED), so that
+// `import --retries` tries again; permanent otherwise.
+Status sqlite_failure(sqlite3* db, Side side, const std::string& message);
+
 // A TEXT result column with its full byte length (text may hold NUL bytes); "" for NULL.
 std::string_view sqlite_column_text(sqlite3_stmt* statement, int column);
 

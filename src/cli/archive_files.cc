@@ -92,6 +92,28 @@ Result<std::unique_ptr<ByteSource>> open_archive_input(const std::string& path) 
   return open_archive_source(std::move(raw), name);
 }
 
+Result<std::optional<SeekingInput>> open_archive_input_after(const std::string& path, int64_t line,
+                                                             size_t max_line_bytes) {
+  if (path == "-") return std::optional<SeekingInput>();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::source("cannot open " + path + ": " + std::strerror(errno));
+  auto raw = std::make_unique<OwnedFdSource>(fd, path);
+  Result<std::optional<FrameIndex>> index = read_frame_index(fd);
+  if (!index) return index.take_status().context(path);
+  if (!index->has_value()) return std::optional<SeekingInput>();
+  SeekingInput seeking{nullptr, std::move(**index), 0};
+  seeking.frame = seeking.index.frame_of_line(line + 1);
+  if (seeking.frame == 0) return std::optional<SeekingInput>();
+  Result<std::string> header = read_first_line(fd, max_line_bytes);
+  if (!header) return header.take_status().context(path);
+  if (*header != seeking.index.lines.front().text)
+    return Status::archive(path + ": the frame index's header differs from the archive's first line");
+  off_t at = static_cast<off_t>(seeking.index.frames[seeking.frame].compressed_offset);
+  if (::lseek(fd, at, SEEK_SET) != at) return Status::source("cannot seek in " + path + ": " + std::strerror(errno));
+  seeking.source = std::make_unique<ZstdSource>(std::move(raw), path);
+  return std::optional<SeekingInput>(std::move(seeking));
+}
+
 bool looks_like_archive(const std::string& path) {
   if (path == "-") return true;
   if (ends_with(path, ".ndjson") || ends_with(path, ".ndjson.zst") || ends_with(path, ".zst")) return true;

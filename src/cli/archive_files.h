@@ -41,6 +41,20 @@ class ArchiveOutput {
 // '-' is stdin. Compression is detected from the content.
 Result<std::unique_ptr<ByteSource>> open_archive_input(const std::string& path);
 
+// An archive file opened at a data frame other than the first, for a resume.
+struct SeekingInput {
+  std::unique_ptr<ByteSource> source;  // decompresses from `frame` on
+  FrameIndex index;
+  size_t frame = 0;
+};
+
+// For a resume after archive line `line`: `path` opened at the data frame holding the next
+// line, when it is a zstd file with a frame index whose copy of the header is the archive's
+// own first line (a mismatch is an error). Nothing when it cannot seek or would not skip a
+// frame; the caller then reads from the start.
+Result<std::optional<SeekingInput>> open_archive_input_after(const std::string& path, int64_t line,
+                                                             size_t max_line_bytes);
+
 // True when `path` names an archive rather than a live source: '-', an existing regular file
 // whose first bytes are a decant header or zstd data.
 bool looks_like_archive(const std::string& path);

@@ -71,7 +71,13 @@ std::string new_archive_id() {
 
 Status ArchiveWriter::emit(const std::string& line) {
   bytes_ += line.size();
+  ++lines_;
   return sink_.write(line);
+}
+
+Status ArchiveWriter::emit_structural(const std::string& line) {
+  bytes_ += line.size();
+  return sink_.write_structural_line(line, ++lines_);
 }
 
 Status ArchiveWriter::write_header(const SourceDescription& source) {
@@ -85,7 +91,7 @@ Status ArchiveWriter::write_header(const SourceDescription& source) {
       {"source", {{"backend", source.backend}, {"location", source.location}, {"details", source.details}}},
       {"snapshot", source.snapshot},
   };
-  return emit(dump_line(header));
+  return emit_structural(dump_line(header));
 }
 
 Status ArchiveWriter::begin_stream(const StreamInfo& stream) {
@@ -94,7 +100,7 @@ Status ArchiveWriter::begin_stream(const StreamInfo& stream) {
   open_[stream.name] = OpenStream();
   last_stream_ = nullptr;
   ++streams_;
-  return emit(dump_line(to_json(stream)));
+  return emit_structural(dump_line(to_json(stream)));
 }
 
 Status ArchiveWriter::write_record(const std::string& stream, const Record& record) {
@@ -125,14 +131,14 @@ Status ArchiveWriter::end_stream(const std::string& stream) {
   ordered_json end = {{"t", "end"}, {"s", stream}, {"count", it->second.count}, {"digest", it->second.digest.hex()}};
   open_.erase(it);
   last_stream_ = nullptr;
-  return emit(dump_line(end));
+  return emit_structural(dump_line(end));
 }
 
 Status ArchiveWriter::finish() {
   if (!open_.empty()) return Status::internal("stream \"" + open_.begin()->first + "\" was never ended");
   ordered_json trailer = {
       {"t", "trailer"}, {"streams", streams_}, {"records", total_records_}, {"digest", total_digest_.hex()}};
-  DECANT_TRY(emit(dump_line(trailer)));
+  DECANT_TRY(emit_structural(dump_line(trailer)));
   return sink_.finish();
 }
 
@@ -220,6 +226,38 @@ Status ArchiveReader::open() {
   Result<bool> got = next_line(line);
   if (!got) return got.take_status();
   if (!*got) return Status::archive(name_ + ": empty input, not a decant archive");
+  return parse_header(line);
+}
+
+Status ArchiveReader::open_at(const FrameIndex& index, size_t frame) {
+  if (frame >= index.frames.size() || index.lines.empty() || index.lines.front().line != 1)
+    return Status::internal("open_at: no such frame in the index");
+  line_number_ = 1;
+  DECANT_TRY(parse_header(index.lines.front().text));
+  first_line_ = index.first_line[frame];
+  first_offset_ = index.frames[frame].decompressed_offset;
+  for (size_t i = 1; i < index.lines.size() && index.lines[i].line < first_line_; ++i) replay_.push_back(index.lines[i]);
+  line_number_ = first_line_ - 1;
+  consumed_ = first_offset_;
+  return Status::ok();
+}
+
+// The structural lines before the seek frame, as if read; their records are not.
+Result<ArchiveEvent> ArchiveReader::replay_next() {
+  const FrameIndex::Line& line = replay_[replayed_++];
+  line_number_ = line.line;
+  json j = json::parse(line.text, nullptr, false);
+  Result<std::optional<ArchiveEvent>> event =
+      j.is_object() && j.contains("t") && j["t"].is_string() ? handle_other(line.text, j["t"].get<std::string>())
+                                                             : Result<std::optional<ArchiveEvent>>(fail("frame index: corrupt line"));
+  if (replayed_ == replay_.size()) line_number_ = first_line_ - 1;
+  if (!event) return event.take_status();
+  if (!event->has_value()) return next();
+  if (**event == ArchiveEvent::kStream) streams_[current_stream_->name]->unread_records = true;
+  return **event;
+}
+
+Status ArchiveReader::parse_header(std::string_view line) {
   if (nests_deeper_than(line, kMaxNestingDepth))
     return fail("not a decant archive: the first line nests deeper than " + std::to_string(kMaxNestingDepth) +
                 " levels");
@@ -240,6 +278,7 @@ Status ArchiveReader::open() {
 }
 
 Result<ArchiveEvent> ArchiveReader::next() {
+  if (replayed_ < replay_.size()) return replay_next();
   for (;;) {
     std::string_view line;
     Result<bool> got = next_line(line);
@@ -376,7 +415,9 @@ Result<std::optional<ArchiveEvent>> ArchiveReader::handle_other(std::string_view
     totals_.digest = state.digest;
     totals_.declared_count = j["count"].get<int64_t>();
     parse_digest_hex(j["digest"].get<std::string>(), totals_.declared_digest);
-    DECANT_TRY(check_totals("stream \"" + name + "\"", totals_.declared_count, j["digest"].get<std::string>(),
+    totals_.unread_records = state.unread_records;
+    if (!state.unread_records)
+      DECANT_TRY(check_totals("stream \"" + name + "\"", totals_.declared_count, j["digest"].get<std::string>(),
                             state.count, state.digest));
     state.ended = true;
     ended_.push_back(totals_);
@@ -392,8 +433,10 @@ Result<std::optional<ArchiveEvent>> ArchiveReader::handle_other(std::string_view
     if (j["streams"].get<int64_t>() != static_cast<int64_t>(streams_.size()) && options_.strict_digests)
       return fail("trailer says " + std::to_string(j["streams"].get<int64_t>()) + " streams, the archive holds " +
                   std::to_string(streams_.size()));
-    DECANT_TRY(check_totals("trailer", j["records"].get<int64_t>(), j["digest"].get<std::string>(), total_records_,
-                            total_digest_));
+    // After a seek the records before it were not read: the trailer cannot be checked.
+    if (first_line_ == 1)
+      DECANT_TRY(check_totals("trailer", j["records"].get<int64_t>(), j["digest"].get<std::string>(), total_records_,
+                              total_digest_));
     trailer_seen_ = true;
     return std::optional(ArchiveEvent::kTrailer);
   }

@@ -17,6 +17,7 @@
 #include "format/schema.h"
 #include "format/status.h"
 #include "format/value.h"
+#include "format/zstd_io.h"
 
 namespace decant {
 
@@ -40,6 +41,7 @@ class ArchiveWriter {
 
  private:
   Status emit(const std::string& line);
+  Status emit_structural(const std::string& line);
   struct OpenStream {
     int64_t count = 0;
     Digest digest;
@@ -54,6 +56,7 @@ class ArchiveWriter {
   int64_t total_records_ = 0;
   int64_t streams_ = 0;
   uint64_t bytes_ = 0;
+  int64_t lines_ = 0;
 };
 
 struct ReaderOptions {
@@ -70,6 +73,9 @@ struct StreamTotals {
   Digest digest;
   int64_t declared_count = 0;
   Digest declared_digest;
+  // The stream began before the frame a seeking reader started at (ArchiveReader::open_at):
+  // count and digest cover only the records after that point and are not checked.
+  bool unread_records = false;
   bool matches() const { return count == declared_count && digest == declared_digest; }
 };
 
@@ -82,7 +88,15 @@ class ArchiveReader {
 
   // Reads and checks the header line.
   Status open();
+  // Instead of open(), for a source that starts at data frame `frame` of `index`: takes the
+  // header and the structural lines before that frame from the index (next() returns their
+  // stream and end events first), then reads on from the frame's first line. Records before
+  // it are never read: their streams' end lines and the trailer are not checked against them
+  // (StreamTotals::unread_records). The caller checks the index's header against the archive.
+  Status open_at(const FrameIndex& index, size_t frame);
   const nlohmann::json& header() const { return header_; }
+  // The first archive line read from the source: 1, or the seek frame's first line.
+  int64_t first_line() const { return first_line_; }
 
   // Advances to the next event. After kTrailer, the next call returns kEnd.
   Result<ArchiveEvent> next();
@@ -110,9 +124,12 @@ class ArchiveReader {
     int64_t count = 0;
     Digest digest;
     bool ended = false;
+    bool unread_records = false;  // declared before the frame the reader started at
   };
 
   Result<bool> next_line(std::string_view& line);
+  Status parse_header(std::string_view line);
+  Result<ArchiveEvent> replay_next();
   Status fail(const std::string& message) const;
   Status handle_record();
   // Non-record lines; an empty optional is a line kind from a newer minor version, skipped.
@@ -154,6 +171,10 @@ class ArchiveReader {
   int64_t total_records_ = 0;
   bool trailer_seen_ = false;
   bool digests_mismatched_ = false;
+  int64_t first_line_ = 1;
+  uint64_t first_offset_ = 0;
+  std::vector<FrameIndex::Line> replay_;  // structural lines before first_line_, not yet returned
+  size_t replayed_ = 0;
 };
 
 // Fresh archive identity: 32 lowercase hex digits.

@@ -16,6 +16,10 @@ class ByteSink {
  public:
   virtual ~ByteSink() = default;
   virtual Status write(std::string_view bytes) = 0;
+  // Writes a whole line that is not a record (header, stream, end or trailer line), line
+  // `line_number` of the archive; a framing sink copies these into its frame index so that a
+  // reader can start at a frame and still know the streams declared before it.
+  virtual Status write_structural_line(std::string_view line, int64_t /*line_number*/) { return write(line); }
   // Flushes everything and writes any closing structure (e.g. a seek table). Must be called
   // exactly once after the last write; a sink destroyed without finish() is an abandoned output.
   virtual Status finish() = 0;

@@ -9,6 +9,7 @@
 #include <limits>
 #include <utility>
 
+#include <nlohmann/json.hpp>
 #include <zstd.h>
 
 namespace decant {
@@ -20,6 +21,12 @@ constexpr uint32_t kSeekableFooterMagic = 0x8F92EAB1;
 constexpr size_t kSeekTableFooterBytes = 9;  // Number_Of_Frames, descriptor, magic
 constexpr uint8_t kSeekTableChecksumFlag = 0x80;
 constexpr uint8_t kSeekTableReservedBits = 0x7C;
+// The frame index: a skippable frame with this magic whose content starts with kIndexTag.
+constexpr uint32_t kFrameIndexMagic = 0x184D2A5D;
+constexpr std::string_view kIndexTag = "decant-frame-index\n";
+// Structural lines are small; past this much text (a transform writing odd lines, say) the
+// index would cost more than reading the archive, so none is written.
+constexpr size_t kMaxIndexedBytes = 64 << 20;
 
 // Decompressed bytes per hand-off chunk; a few chunks in flight keep memory bounded.
 constexpr size_t kChunkBytes = 1 << 20;
@@ -156,6 +163,19 @@ size_t ZstdSink::next_frame_end(size_t start) {
   return newline + 1;
 }
 
+Status ZstdSink::write_structural_line(std::string_view line, int64_t line_number) {
+  structural_bytes_ += line.size();
+  if (structural_bytes_ > kMaxIndexedBytes) {
+    index_abandoned_ = true;
+    std::vector<StructuralLine>().swap(structural_);
+  }
+  if (!index_abandoned_) {
+    std::string_view text = line.substr(0, line.size() - (!line.empty() && line.back() == '\n'));
+    structural_.push_back(StructuralLine{line_number, std::string(text)});
+  }
+  return write(line);
+}
+
 Status ZstdSink::submit(std::string frame) {
   auto job = std::make_unique<Job>();
   job->input_size = frame.size();
@@ -195,6 +215,34 @@ Status ZstdSink::write_frame(Job& job) {
   DECANT_TRY(inner_.write(job.output));
   seek_entries_.push_back(SeekEntry{static_cast<uint32_t>(job.output.size()),
                                     static_cast<uint32_t>(job.input_size)});
+  frame_lines_.push_back(job.lines);
+  return Status::ok();
+}
+
+// Written only for archives whose writer marked its structural lines, starting with the header
+// as line 1, and whose line count the frames confirm; it enters the seek table as a frame that
+// decompresses to nothing.
+Status ZstdSink::write_frame_index() {
+  int64_t lines = 0;
+  nlohmann::json first_lines = nlohmann::json::array();
+  for (int64_t count : frame_lines_) {
+    first_lines.push_back(lines + 1);
+    lines += count;
+  }
+  if (index_abandoned_ || structural_.empty() || structural_.front().line != 1 || structural_.back().line > lines)
+    return Status::ok();
+  nlohmann::json structural = nlohmann::json::array();
+  for (const StructuralLine& line : structural_) structural.push_back(nlohmann::json::array({line.line, line.text}));
+  std::string content(kIndexTag);
+  content += nlohmann::json{{"first_lines", first_lines}, {"lines", structural}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (content.size() > std::numeric_limits<uint32_t>::max() - 8) return Status::ok();
+  std::string frame;
+  append_u32le(frame, kFrameIndexMagic);
+  append_u32le(frame, static_cast<uint32_t>(content.size()));
+  frame += content;
+  DECANT_TRY(inner_.write(frame));
+  seek_entries_.push_back(SeekEntry{static_cast<uint32_t>(frame.size()), 0});
   return Status::ok();
 }
 
@@ -225,6 +273,7 @@ Status ZstdSink::finish() {
   Status status = Status::ok();
   if (!pending_.empty()) status = submit(std::exchange(pending_, std::string()));
   if (status) status = write_finished_frames(0);
+  if (status) status = write_frame_index();
   if (status) status = write_seek_table();
   if (status) status = inner_.finish();
   failure_ = status;
@@ -244,6 +293,7 @@ void ZstdSink::compress_loop() {
     }
     std::string output;
     Status status = compress_frame(cctx.get(), level_, job->input, output);
+    job->lines = static_cast<int64_t>(std::count(job->input.begin(), job->input.end(), '\n'));
     std::string().swap(job->input);  // halves the memory a waiting frame holds
     {
       std::lock_guard lock(mutex_);
@@ -333,6 +383,7 @@ Status ZstdSource::decompress_all() {
   uint64_t input_offset = 0;       // compressed offset of input[0]
   size_t frame_unfinished = 0;     // ZSTD_decompressStream's last hint; 0 between frames
   bool output_may_be_pending = false;
+  bool frame_gave_output = false;
   for (;;) {
     if (!filling_.data && !take_free_chunk()) return Status::ok();
     // A full output buffer may leave decoded bytes inside zstd; flush them before reading more.
@@ -350,6 +401,11 @@ Status ZstdSource::decompress_all() {
                              std::to_string(input_offset + in.pos) + ": " + ZSTD_getErrorName(rc));
     }
     filling_.size += out.pos;
+    frame_gave_output |= out.pos > 0;
+    if (rc == 0 && frame_gave_output) {
+      ++frames_decompressed_;
+      frame_gave_output = false;
+    }
     frame_unfinished = rc;
     // rc == 0 means the frame is fully flushed; calling again then would start a new frame.
     output_may_be_pending = rc != 0 && out.pos == out.size;
@@ -434,6 +490,75 @@ Result<std::vector<SeekTableEntry>> read_seek_table(int fd) {
                            std::to_string(table_offset));
   }
   return entries;
+}
+
+size_t FrameIndex::frame_of_line(int64_t line) const {
+  auto after = std::upper_bound(first_line.begin(), first_line.end(), line);
+  return after == first_line.begin() ? 0 : size_t(after - first_line.begin() - 1);
+}
+
+Result<std::optional<FrameIndex>> read_frame_index(int fd) {
+  Result<std::vector<SeekTableEntry>> table = read_seek_table(fd);
+  if (!table) return table.take_status();
+  if (table->size() < 2 || table->back().decompressed_size != 0) return std::optional<FrameIndex>();
+  const SeekTableEntry& entry = table->back();
+  if (entry.compressed_size < 8 + kIndexTag.size()) return std::optional<FrameIndex>();
+  std::string frame(entry.compressed_size, '\0');
+  DECANT_TRY(pread_exactly(fd, frame.data(), frame.size(), entry.compressed_offset));
+  if (load_u32le(frame.data()) != kFrameIndexMagic || std::string_view(frame).substr(8, kIndexTag.size()) != kIndexTag)
+    return std::optional<FrameIndex>();
+  auto bad = [](const std::string& what) { return Status::archive("frame index: " + what); };
+  if (load_u32le(frame.data() + 4) != frame.size() - 8) return bad("its size does not match the seek table");
+  nlohmann::json j = nlohmann::json::parse(frame.begin() + 8 + std::ptrdiff_t(kIndexTag.size()), frame.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("first_lines") || !j["first_lines"].is_array() ||
+      !j.contains("lines") || !j["lines"].is_array())
+    return bad("malformed");
+  FrameIndex index;
+  index.frames.assign(table->begin(), table->end() - 1);
+  if (j["first_lines"].size() != index.frames.size()) return bad("its frame count differs from the seek table's");
+  for (const auto& first : j["first_lines"]) {
+    if (!first.is_number_integer() || first.get<int64_t>() < 1 ||
+        (!index.first_line.empty() && first.get<int64_t>() < index.first_line.back()))
+      return bad("line numbers of frames are not ascending");
+    index.first_line.push_back(first.get<int64_t>());
+  }
+  for (const auto& line : j["lines"]) {
+    if (!line.is_array() || line.size() != 2 || !line[0].is_number_integer() || !line[1].is_string() ||
+        (!index.lines.empty() && line[0].get<int64_t>() <= index.lines.back().line))
+      return bad("malformed line entry");
+    index.lines.push_back(FrameIndex::Line{line[0].get<int64_t>(), line[1].get<std::string>()});
+  }
+  if (index.first_line.empty() || index.first_line.front() != 1 || index.lines.empty() || index.lines.front().line != 1)
+    return bad("it does not start at line 1 with the header");
+  return std::optional<FrameIndex>(std::move(index));
+}
+
+Result<std::string> read_first_line(int fd, size_t max_line_bytes) {
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!dctx) return Status::internal("cannot allocate a zstd decompression context");
+  std::vector<char> input(ZSTD_DStreamInSize());
+  std::vector<char> output(64 << 10);
+  std::string line;
+  uint64_t offset = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, input.data(), input.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::source(std::string("reading the first frame: ") + std::strerror(errno));
+    if (n == 0) return Status::archive("the first frame ends before the first line does");
+    offset += uint64_t(n);
+    ZSTD_inBuffer in{input.data(), size_t(n), 0};
+    while (in.pos < in.size) {
+      ZSTD_outBuffer out{output.data(), output.size(), 0};
+      size_t rc = ZSTD_decompressStream(dctx.get(), &out, &in);
+      if (ZSTD_isError(rc)) return Status::archive(std::string("corrupt zstd data: ") + ZSTD_getErrorName(rc));
+      std::string_view got(output.data(), out.pos);
+      size_t newline = got.find('\n');
+      line.append(got.substr(0, newline));
+      if (newline != std::string_view::npos) return line;
+      if (line.size() > max_line_bytes) return Status::archive("the first line is longer than the limit");
+      if (rc == 0 && out.pos == 0) return Status::archive("the first frame ends before the first line does");
+    }
+  }
 }
 
 }  // namespace decant

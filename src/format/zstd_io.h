@@ -3,12 +3,14 @@
 // seekable-format seek table, so readers may split the work by frame and `zstd -dc` still works.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,14 +39,17 @@ class ZstdSink : public ByteSink {
   ZstdSink& operator=(const ZstdSink&) = delete;
 
   Status write(std::string_view bytes) override;
-  // Compresses the rest (a final line need not end in '\n'), writes the seek table and
-  // finishes `inner`.
+  // Also keeps the line for the frame index (SPEC 6.3).
+  Status write_structural_line(std::string_view line, int64_t line_number) override;
+  // Compresses the rest (a final line need not end in '\n'), writes the frame index (when
+  // an archive writer marked its structural lines) and the seek table, and finishes `inner`.
   Status finish() override;
 
  private:
   struct Job {
     std::string input;   // released once compressed
     size_t input_size = 0;
+    int64_t lines = 0;   // '\n' in the input, counted before it is released
     std::string output;
     Status status;
     bool done = false;
@@ -59,6 +64,7 @@ class ZstdSink : public ByteSink {
   // Writes finished frames in order, blocking until at most `max_in_flight` remain.
   Status write_finished_frames(size_t max_in_flight);
   Status write_frame(Job& job);
+  Status write_frame_index();
   Status write_seek_table();
   void compress_loop();
 
@@ -71,6 +77,14 @@ class ZstdSink : public ByteSink {
   // still arriving), so each write scans only the new bytes.
   size_t scanned_without_newline_ = 0;
   std::vector<SeekEntry> seek_entries_;
+  std::vector<int64_t> frame_lines_;     // lines per data frame, for the frame index
+  struct StructuralLine {
+    int64_t line;
+    std::string text;  // without its '\n'
+  };
+  std::vector<StructuralLine> structural_;
+  size_t structural_bytes_ = 0;
+  bool index_abandoned_ = false;         // too much structural text to index
   Status failure_;                       // sticky: the first error fails every later call
   bool finished_ = false;
 
@@ -95,6 +109,8 @@ class ZstdSource : public ByteSource {
   ZstdSource& operator=(const ZstdSource&) = delete;
 
   Result<size_t> read(char* buffer, size_t capacity) override;
+  // zstd frames that decompressed to something so far (skippable frames do not count).
+  int64_t frames_decompressed() const { return frames_decompressed_.load(); }
 
  private:
   struct Chunk {
@@ -121,6 +137,7 @@ class ZstdSource : public ByteSource {
   bool producer_done_ = false;
   Status producer_status_;
   bool stopping_ = false;
+  std::atomic<int64_t> frames_decompressed_{0};
   std::thread producer_;
 };
 
@@ -139,5 +156,27 @@ struct SeekTableEntry {
 // Reads the seekable-format seek table at the end of a regular file without moving the file
 // offset. A file without one (or a pipe) gives an empty vector; a malformed table is an error.
 Result<std::vector<SeekTableEntry>> read_seek_table(int fd);
+
+// decant's frame index (SPEC 6.3): where each data frame starts in lines, and the structural
+// lines (header, stream, end, trailer) verbatim, so that a reader can start at any frame.
+struct FrameIndex {
+  struct Line {
+    int64_t line;
+    std::string text;  // without its '\n'
+  };
+  std::vector<SeekTableEntry> frames;  // the data frames only
+  std::vector<int64_t> first_line;     // per data frame: the archive line number it starts with
+  std::vector<Line> lines;             // in line order; lines[0] is the header
+  // The data frame holding archive line `line` (the last frame when it is past the end).
+  size_t frame_of_line(int64_t line) const;
+};
+
+// The frame index of a seekable zstd file; none when the file has no seek table or no index
+// (written by another tool, or through a transform); an index that fails a check is an error.
+Result<std::optional<FrameIndex>> read_frame_index(int fd);
+
+// The first line of the file (without its '\n'), decompressing only as much of the first
+// frame as it takes: to check an index's copy of the header against the archive itself.
+Result<std::string> read_first_line(int fd, size_t max_line_bytes);
 
 }  // namespace decant

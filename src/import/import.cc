@@ -73,8 +73,15 @@ Status Importer::run() {
                              "): not resuming");
       resume_line_ = found.line;
       summary_.resumed_after_line = found.line;
+      if (reader_.first_line() > resume_line_ + 1)
+        return Status::internal("the archive reader started after the checkpoint's line");
+      // A reader that seeked never sees most of the records already written: they are counted
+      // from the checkpoint, and those it does read up to the checkpoint are not counted again.
+      if (reader_.first_line() > 1) summary_.records = summary_.resumed_records = found.records;
     }
   }
+  if (reader_.first_line() > 1 && resume_line_ == 0)
+    return Status::internal("the archive reader seeked without a checkpoint to resume after");
   // After reading the checkpoint: beginning may empty the target (--drop, a backend's flush).
   DECANT_TRY(sink_.begin());
   sink_.track(&checkpoint_);
@@ -104,7 +111,8 @@ Status Importer::run() {
         auto it = active_.find(reader_.totals().name);
         if (it == active_.end()) break;
         ImportedStream& imported = summary_.streams[it->second.index];
-        imported.matches_archive = reader_.totals().matches();
+        imported.matches_archive = reader_.totals().unread_records || reader_.totals().matches();
+        imported.unread_records = reader_.totals().unread_records;
         DECANT_TRY(sink_.end_stream(imported.name).context("stream \"" + imported.name + "\""));
         if (progress_) progress_->stream_finished(imported.name, imported.records);
         break;
@@ -128,6 +136,7 @@ Status Importer::record() {
   }
   const std::string& target = summary_.streams[last_->index].name;
   if (reader_.line_number() <= resume_line_) {
+    if (reader_.first_line() > 1) return Status::ok();
     ++summary_.resumed_records;
     return written(last_->index, reader_.record_hash());
   }

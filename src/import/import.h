@@ -18,6 +18,9 @@ struct ImportedStream {
   int64_t records = 0;
   Digest digest;             // of the records actually written
   bool matches_archive = true;  // false when the archive's end line disagreed (transformed input)
+  // After a seeking resume: records and digest cover only what this run read, not the part
+  // of the stream before the seek frame, and the end line was not checked.
+  bool unread_records = false;
 };
 
 struct RejectedRecord {

@@ -43,13 +43,13 @@ class LightragRedisSink final : public Sink {
     StreamId id = target_stream->id;
     bool table_form = target_stream->table_form;
     if (!selection_.keeps_namespace(id.ns)) {
-      options_.note("stream \"" + stream.name + "\" left out: --namespaces does not select \"" + id.ns + "\"");
+      options_.left_out(stream.name, "--namespaces does not select \"" + id.ns + "\"");
       return Status::ok();
     }
     if (id.storage != Storage::kKv && id.storage != Storage::kDocStatus) {
       // LightRAG keeps no vectors or graph in Redis: they belong in another store.
-      options_.note("redis: stream \"" + stream.name + "\" left out: LightRAG has no Redis " +
-                    storage_name(id.storage) + " storage (import it into a LightRAG directory, PostgreSQL or MongoDB)");
+      options_.left_out(stream.name, std::string("LightRAG has no Redis ") + storage_name(id.storage) +
+                                         " storage (import it into a LightRAG directory, PostgreSQL or MongoDB)");
       return Status::ok();
     }
     for (const auto& [name, target] : targets_)

@@ -519,7 +519,7 @@ class LightragSink final : public Sink {
     bool table_form = target_stream->table_form;
     if (!selection_.keeps_namespace(id.ns)) {
       skipped_.insert(stream.name);
-      options_.note("stream \"" + stream.name + "\" left out: --namespaces does not select \"" + id.ns + "\"");
+      options_.left_out(stream.name, "--namespaces does not select \"" + id.ns + "\"");
       return Status::ok();
     }
     for (const auto& [name, active] : streams_)

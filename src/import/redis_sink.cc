@@ -184,7 +184,16 @@ class RedisSink final : public Sink {
     if (skipped_existing_) report += "; skipped " + with_s(skipped_existing_, "existing key") + " (--conflict skip)";
     if (skipped_expired_) report += "; skipped " + with_s(skipped_expired_, "key") + " that had already expired";
     if (empty_rows_) report += "; " + with_s(empty_rows_, "row") + " with no non-null field not written";
+    if (replaced_existing_) report += "; would replace " + with_s(replaced_existing_, "existing key");
     options_.note(report);
+    if (options_.dry_run) DECANT_TRY(check_memory());
+    if (conflict_count_ > 0) {
+      std::string first;
+      for (const std::string& key : conflicts_) first += (first.empty() ? "" : ", ") + key;
+      return Status::target("redis: dry run: " + with_s(conflict_count_, "key") + " of the archive already exist (" +
+                            first + (conflict_count_ > int64_t(conflicts_.size()) ? ", ..." : "") +
+                            "): the import would fail (--conflict error; use skip or replace)");
+    }
     return Status::ok();
   }
 
@@ -679,6 +688,7 @@ class RedisSink final : public Sink {
     }
     for (const Segment& s : segments_)
       if (keys_[s.key].skipped) --records_written_;
+    if (options_.dry_run) dry_run_bytes_ += int64_t(batch_.size());
     batch_.clear();
     segments_.clear();
     keys_.clear();
@@ -693,9 +703,11 @@ class RedisSink final : public Sink {
   // EXISTS for every key that must not exist yet: one multi-key EXISTS first, which is 0 in the
   // usual case; only otherwise one per key, to name them.
   Status check_conflicts() {
+    // A dry run also looks for the keys --conflict replace would overwrite, to count them.
+    bool count_replaced = options_.dry_run && options_.conflict == ConflictPolicy::kReplace;
     std::vector<size_t> checked;
     for (size_t i = 0; i < keys_.size(); ++i)
-      if (keys_[i].check) checked.push_back(i);
+      if (keys_[i].check || count_replaced) checked.push_back(i);
     if (checked.empty()) return Status::ok();
     out_.clear();
     out_.begin(1 + checked.size());
@@ -716,16 +728,50 @@ class RedisSink final : public Sink {
       if (!exists) return exists.take_status();
       if ((*exists)->integer == 0) continue;
       BatchKey& key = keys_[i];
-      if (options_.conflict == ConflictPolicy::kError)
+      if (count_replaced) {
+        ++replaced_existing_;
+        continue;
+      }
+      // A dry run lists the conflicts and fails at the end, having seen them all.
+      if (options_.dry_run && options_.conflict == ConflictPolicy::kError) {
+        if (conflicts_.size() < 3) conflicts_.push_back(describe_key(key.name));
+        ++conflict_count_;
+      } else if (options_.conflict == ConflictPolicy::kError) {
         return Status::target("key " + describe_key(key.name) + " already exists in database " +
                               std::to_string(current_db_) + " (--conflict error; use skip or replace)");
+      }
       key.skipped = true;
-      ++skipped_existing_;
+      if (options_.conflict == ConflictPolicy::kSkip) ++skipped_existing_;
       --keys_written_;
       // Its later pages, in this batch or after it, are skipped with it.
       if (key.stream->batch == batch_number_ && key.stream->batch_key == i && key.stream->open_key == key.name)
         key.stream->open = StreamState::Open::kSkip;
     }
+    return Status::ok();
+  }
+
+  // A dry run's estimate of the memory the import needs (the size of its commands, an upper
+  // bound for plain values) against the server's maxmemory: too much is an error.
+  Status check_memory() {
+    Result<RedisReply> info = redis_->call({"INFO", "memory"});
+    if (!info) return info.take_status();
+    std::string text(reply_bytes(info->get()));
+    auto field = [&](const std::string& name) -> int64_t {
+      size_t at = text.find("\n" + name + ":");
+      return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + name.size() + 2);
+    };
+    int64_t used = field("used_memory"), max = field("maxmemory");
+    auto mb = [](int64_t bytes) { return std::to_string((bytes + 500000) / 1000000) + " MB"; };
+    std::string what = "redis: dry run: the import's commands total about " + mb(dry_run_bytes_) +
+                       "; the server uses " + (used < 0 ? "an unknown amount" : mb(used));
+    if (max <= 0) {
+      options_.note(what + " and has no maxmemory");
+      return Status::ok();
+    }
+    options_.note(what + " of its maxmemory of " + mb(max));
+    if (used >= 0 && used + dry_run_bytes_ > max)
+      return Status::target("redis: dry run: the import needs about " + mb(dry_run_bytes_) + " but the server has " +
+                            mb(std::max<int64_t>(max - used, 0)) + " left under its maxmemory of " + mb(max));
     return Status::ok();
   }
 
@@ -816,6 +862,12 @@ class RedisSink final : public Sink {
   int64_t skipped_existing_ = 0;
   int64_t skipped_expired_ = 0;
   int64_t empty_rows_ = 0;
+  // Dry run only: keys --conflict replace would overwrite, conflicts under --conflict error
+  // (the first few named), the bytes of the commands it would send.
+  int64_t replaced_existing_ = 0;
+  int64_t conflict_count_ = 0;
+  std::vector<std::string> conflicts_;
+  int64_t dry_run_bytes_ = 0;
 };
 
 }  // namespace

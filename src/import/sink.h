@@ -32,6 +32,11 @@ struct SinkOptions {
   nlohmann::json settings = nlohmann::json::object();
   // Messages for the user that are not errors: what was skipped, what a dry run would do.
   std::function<void(const std::string&)> note = [](const std::string&) {};
+  // A whole stream the target deliberately does not store (a namespace not selected, vectors
+  // for LightRAG's Redis layout): its records are read but not written, and reports count
+  // them apart from the records moved.
+  std::function<void(const std::string& stream, const std::string& reason)> left_out =
+      [](const std::string&, const std::string&) {};
 };
 
 // Where a resumable import stands: every record at or before archive line `line` of the

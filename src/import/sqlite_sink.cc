@@ -1,5 +1,7 @@
 // SQLite import. DDL and data share SQLite's transactions, so a rollback restores the file as it
 // was, tables created or dropped included; a file the import itself created is removed again.
+#include <sys/statvfs.h>
+
 #include <charconv>
 #include <filesystem>
 #include <type_traits>
@@ -124,7 +126,29 @@ struct Target {
   // until the row is stepped), and whether the user has been told about that column.
   std::vector<std::string> json_text;
   std::vector<bool> noted_json;
+  // For the plan a dry run prints: whether the table was there, and its rows before the load.
+  bool existed = false;
+  int64_t rows_before = 0;
+  std::string first_conflict;  // a dry run's first key conflict, in full
 };
+
+std::string megabytes(int64_t bytes) {
+  char text[32];
+  if (bytes < 1000000) std::snprintf(text, sizeof text, "%.0f kB", double(bytes) / 1e3);
+  else std::snprintf(text, sizeof text, "%.1f MB", double(bytes) / 1e6);
+  return text;
+}
+
+// SQLite's type affinity of a declared column type (https://sqlite.org/datatype3.html, 3.1).
+char affinity(std::string declared) {
+  for (char& c : declared) c = char(std::toupper(static_cast<unsigned char>(c)));
+  auto has = [&](const char* part) { return declared.find(part) != std::string::npos; };
+  if (has("INT")) return 'I';
+  if (has("CHAR") || has("CLOB") || has("TEXT")) return 'T';
+  if (declared.empty() || has("BLOB")) return 'B';
+  if (has("REAL") || has("FLOA") || has("DOUB")) return 'R';
+  return 'N';
+}
 
 class SqliteSink final : public Sink {
  public:
@@ -155,6 +179,9 @@ class SqliteSink final : public Sink {
                                " SELECT count(*) FROM sqlite_schema;",
                                Side::kTarget);
     if (!setup) return std::move(setup).context("SQLite database \"" + path + "\"");
+    Result<int64_t> pages = sink->pragma_number("page_count");
+    if (!pages) return pages.take_status().context("SQLite database \"" + path + "\"");
+    sink->initial_pages_ = *pages;
     return std::unique_ptr<Sink>(std::move(sink));
   }
 
@@ -177,10 +204,16 @@ class SqliteSink final : public Sink {
       return Status::target(frame + ": the stream has no columns; a SQLite table needs at least one");
     DECANT_TRY(ensure_transaction());
 
+    Target target;
+    if (options_.dry_run) DECANT_TRY(plan_table(stream, target).context(frame));
     Status prepared = prepare_table(stream);
     if (!prepared) return std::move(prepared).context(frame);
+    if (options_.dry_run && target.existed) {
+      Result<int64_t> rows = count_rows(stream.name);
+      if (!rows) return rows.take_status().context(frame);
+      target.rows_before = *rows;
+    }
 
-    Target target;
     target.info = stream;
     target.frame = frame;
     std::string sql = insert_sql(stream);
@@ -228,10 +261,18 @@ class SqliteSink final : public Sink {
     }
 
     int rc = sqlite3_step(insert);
+    // A dry run counts every key conflict (end_stream reports them) rather than stop at the
+    // first; inside an isolated batch (--max-errors) a conflict is a reject as in a real run.
+    if (options_.dry_run && !in_savepoint_ && (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)) {
+      if (target->first_conflict.empty())
+        target->first_conflict = "record " + std::to_string(target->records) + describe_key(target->info, record) +
+                                 ": " + sqlite3_errmsg(db_.get());
+      return Status::ok();
+    }
     if (rc != SQLITE_DONE) {
       std::string message = target->frame + ": record " + std::to_string(target->records);
       if ((rc & 0xff) == SQLITE_CONSTRAINT) message += describe_key(target->info, record);
-      return Status::target(message + ": " + sqlite3_errmsg(db_.get()));
+      return sqlite_failure(db_.get(), Side::kTarget, message);
     }
 
     if (options_.txn == TxnMode::kBatch) {
@@ -269,6 +310,7 @@ class SqliteSink final : public Sink {
     // Indexes after the data: one sorted build is much faster than updating them row by row.
     Status indexed = create_indexes(found->second.info);
     if (!indexed) return std::move(indexed).context(found->second.frame);
+    if (options_.dry_run) DECANT_TRY(note_plan(found->second));
     targets_.erase(found);
     last_target_ = nullptr;
     // SQLite has one transaction per connection, so streams that interleave share it: stream
@@ -282,9 +324,10 @@ class SqliteSink final : public Sink {
       return Status::internal(table_frame(targets_.begin()->first) + ": commit before the stream ended");
     if (!db_) return Status::internal("the SQLite sink was rolled back");
     if (options_.dry_run) {
+      Status space = check_space();
       rollback();
       committed_ = true;
-      return Status::ok();
+      return space;
     }
     // The import is complete: its checkpoint goes in the same transaction as the last records.
     DECANT_TRY(ensure_transaction());
@@ -385,7 +428,7 @@ class SqliteSink final : public Sink {
     sqlite3_bind_int64(insert->get(), 2, checkpoint_->line);
     sqlite3_bind_int64(insert->get(), 3, checkpoint_->records);
     if (sqlite3_step(insert->get()) != SQLITE_DONE)
-      return Status::target(std::string("writing the checkpoint: ") + sqlite3_errmsg(db_.get()));
+      return sqlite_failure(db_.get(), Side::kTarget, "writing the checkpoint");
     return Status::ok();
   }
 
@@ -421,6 +464,104 @@ class SqliteSink final : public Sink {
     return Status::ok();
   }
 
+  // What a dry run says about a table before loading it: whether it exists, what --drop or
+  // --truncate would do, and columns whose declared type would convert the archive's values.
+  Status plan_table(const StreamInfo& stream, Target& target) {
+    Result<SqliteStatement> info =
+        sqlite_prepare(db_.get(), "SELECT name, type FROM pragma_table_xinfo(?1, 'main')", Side::kTarget);
+    if (!info) return info.take_status();
+    sqlite3_bind_text(info->get(), 1, stream.name.data(), static_cast<int>(stream.name.size()), SQLITE_STATIC);
+    std::unordered_map<std::string, std::string> declared;
+    int rc;
+    while ((rc = sqlite3_step(info->get())) == SQLITE_ROW)
+      declared.emplace(sqlite_column_text(info->get(), 0), sqlite_column_text(info->get(), 1));
+    if (rc != SQLITE_DONE) return sqlite_failure(db_.get(), Side::kTarget, "");
+    target.existed = !declared.empty() && !options_.drop;
+    std::string frame = "sqlite: dry run: " + table_frame(stream.name);
+    if (declared.empty()) return Status::ok();
+    if (options_.drop) {
+      options_.note(frame + ": exists; would be dropped and created again (--drop)");
+      return Status::ok();
+    }
+    Result<int64_t> rows = count_rows(stream.name);
+    if (!rows) return rows.take_status();
+    options_.note(frame + ": exists with " + std::to_string(*rows) + " rows" +
+                  (options_.truncate && *rows > 0 ? ", which would be deleted (--truncate)" : ""));
+    for (const Column& column : stream.columns) {
+      auto found = declared.find(column.name);
+      if (found == declared.end()) continue;  // prepare_table refuses a missing column
+      char a = affinity(found->second);
+      bool number = column.type == "int64" || column.type == "float64";
+      // Numbers into a TEXT column become text; text into a numeric one becomes a number
+      // whenever it looks like one: either way the values would not come back as they were.
+      if ((number && a == 'T') || (column.type == "text" && (a == 'I' || a == 'R' || a == 'N')))
+        options_.note(frame + " column \"" + column.name + "\": the archive's " + column.type +
+                      " values would go into a column declared " + found->second +
+                      ", which converts them (type mismatch)");
+    }
+    return Status::ok();
+  }
+
+  // After a stream's rows went in (and will be rolled back): what the load would do.
+  Status note_plan(const Target& target) {
+    Result<int64_t> rows = count_rows(target.info.name);
+    if (!rows) return rows.take_status();
+    int64_t added = *rows - target.rows_before;
+    std::string what = "sqlite: dry run: " + target.frame + ": would " +
+                       (target.existed ? "add " : "create it and insert ") + std::to_string(added) + " rows";
+    int64_t existing = target.records - added;
+    if (existing > 0 && options_.conflict == ConflictPolicy::kError)
+      return Status::target(what.substr(0, what.find(": would")) + ": " + std::to_string(existing) +
+                            " records have keys already in the table or twice in the archive: the import would fail "
+                            "(--conflict error; use skip or replace); the first, " + target.first_conflict);
+    if (existing > 0)
+      what += "; " + std::to_string(existing) + " records have keys already in the table (--conflict " +
+              conflict_policy_name(options_.conflict) +
+              (options_.conflict == ConflictPolicy::kSkip ? ": not written)" : ": they would replace those rows)");
+    options_.note(what);
+    return Status::ok();
+  }
+
+  // A dry run's estimate of the space the import needs (the pages the rolled-back transaction
+  // added) against the free space of the database's file system: too little is an error.
+  Status check_space() {
+    if (path_ == ":memory:" || path_.rfind("file:", 0) == 0) return Status::ok();
+    Result<int64_t> pages = pragma_number("page_count");
+    if (!pages) return pages.take_status();
+    Result<int64_t> page_size = pragma_number("page_size");
+    if (!page_size) return page_size.take_status();
+    int64_t needed = (*pages - initial_pages_) * *page_size;
+    std::filesystem::path dir = std::filesystem::absolute(path_).parent_path();
+    struct statvfs fs {};
+    if (::statvfs(dir.c_str(), &fs) != 0) {
+      options_.note("sqlite: dry run: the database would grow by about " + megabytes(needed) +
+                    " (the free space of " + dir.string() + " is unknown)");
+      return Status::ok();
+    }
+    int64_t free_bytes = int64_t(fs.f_bavail) * int64_t(fs.f_frsize);
+    options_.note("sqlite: dry run: the database would grow by about " + megabytes(needed) + "; " +
+                  megabytes(free_bytes) + " free on the file system of " + dir.string());
+    if (needed > free_bytes)
+      return Status::target("sqlite: dry run: the import needs about " + megabytes(needed) + " but only " +
+                            megabytes(free_bytes) + " are free on the file system of " + dir.string());
+    return Status::ok();
+  }
+
+  Result<int64_t> pragma_number(const char* name) {
+    Result<SqliteStatement> query = sqlite_prepare(db_.get(), std::string("PRAGMA ") + name, Side::kTarget);
+    if (!query) return query.take_status();
+    if (sqlite3_step(query->get()) != SQLITE_ROW) return sqlite_failure(db_.get(), Side::kTarget, name);
+    return int64_t(sqlite3_column_int64(query->get(), 0));
+  }
+
+  Result<int64_t> count_rows(const std::string& table) {
+    Result<SqliteStatement> query =
+        sqlite_prepare(db_.get(), "SELECT count(*) FROM " + sqlite_quote(table), Side::kTarget);
+    if (!query) return query.take_status();
+    if (sqlite3_step(query->get()) != SQLITE_ROW) return sqlite_failure(db_.get(), Side::kTarget, "counting rows");
+    return int64_t(sqlite3_column_int64(query->get(), 0));
+  }
+
   // The columns of an existing table; empty when there is no such table.
   Result<std::vector<std::string>> existing_columns(const std::string& table) {
     Result<SqliteStatement> info =
@@ -430,7 +571,7 @@ class SqliteSink final : public Sink {
     std::vector<std::string> columns;
     int rc;
     while ((rc = sqlite3_step(info->get())) == SQLITE_ROW) columns.emplace_back(sqlite_column_text(info->get(), 0));
-    if (rc != SQLITE_DONE) return Status::target(sqlite3_errmsg(db_.get()));
+    if (rc != SQLITE_DONE) return sqlite_failure(db_.get(), Side::kTarget, "");
     return columns;
   }
 
@@ -575,7 +716,7 @@ class SqliteSink final : public Sink {
     sqlite3_bind_text(query->get(), 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
     sqlite3_bind_text(query->get(), 2, table.data(), static_cast<int>(table.size()), SQLITE_STATIC);
     int rc = sqlite3_step(query->get());
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Status::target(sqlite3_errmsg(db_.get()));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_failure(db_.get(), Side::kTarget, "");
     return rc == SQLITE_ROW;
   }
 
@@ -586,6 +727,7 @@ class SqliteSink final : public Sink {
   bool in_transaction_ = false;
   bool committed_any_ = false;    // some transaction reached the file (stream and batch modes)
   bool committed_ = false;        // commit() succeeded: the import is complete
+  int64_t initial_pages_ = 0;     // the database's size in pages when the sink opened it
   // The table where an import in stream or batch mode keeps its checkpoint until it completes.
   static constexpr const char* kCheckpointTable = "_decant_checkpoint";
   const Checkpoint* checkpoint_ = nullptr;

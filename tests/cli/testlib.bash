@@ -122,6 +122,30 @@ kill_after() {
   killed_rc=$?
 }
 
+# act_after RECORDS ACTION ARGS...: runs `decant ARGS...` with JSON progress after every
+# record, evaluates the shell ACTION once as soon as RECORDS records are done (a dropped
+# connection, a server restart) and lets decant go on to its end. decant's stderr goes to
+# $TMP/acted.err; sets $acted_rc.
+act_after() {
+  local records=$1 action=$2 line acted=0 out
+  shift 2
+  coproc DECANT_ACTED { exec "$DECANT" "$@" --progress json --progress-interval 0 2>&1 >/dev/null; }
+  local pid=$DECANT_ACTED_PID
+  # A copy of the coprocess's output: its own descriptors go when it exits.
+  exec {out}<&"${DECANT_ACTED[0]}"
+  : >"$TMP/acted.err"
+  while IFS= read -r line <&"$out"; do
+    echo "$line" >>"$TMP/acted.err"
+    if ((!acted)) && [[ $line =~ \"records\":([0-9]+) ]] && ((BASH_REMATCH[1] >= records)); then
+      eval "$action" || fail "act_after: $action failed"
+      acted=1
+    fi
+  done
+  wait "$pid"
+  acted_rc=$?
+  exec {out}<&-
+}
+
 finish() {
   if ((failures > 0)); then
     echo "$TEST_NAME: $failures of $checks checks FAILED" >&2

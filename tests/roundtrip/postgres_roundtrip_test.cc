@@ -113,21 +113,26 @@ TEST(PostgresRoundTrip, ChinookSqliteToPostgresToSqliteIsEqual) {
   expect_diff_equal(sqlite, back);
 }
 
-// A table of 12,000 rows, then one whose 10,001st row breaks a CHECK the target has: what each
-// transaction mode leaves behind after that failure.
+// A table of 12,000 rows, then `extra` tables, then one whose 10,001st row breaks a CHECK the
+// target has; the archive of them in `archive`.
+void export_failing_load(const Pg& source, const Pg& target, const std::string& extra, const std::string& archive) {
+  source.exec("CREATE TABLE a (id int PRIMARY KEY, payload text);"
+              "INSERT INTO a SELECT i, repeat('x', i % 50) FROM generate_series(1, 12000) i;" + extra +
+              "CREATE TABLE z (id int PRIMARY KEY);"
+              "INSERT INTO z SELECT i FROM generate_series(1, 12000) i;");
+  target.exec("CREATE TABLE z (id int CHECK (id <= 11000));");
+  run_ok("export " + quote(source.uri()) + " -q -o " + quote(archive));
+}
+
+// What each transaction mode leaves behind after that failure.
 class TxnModes : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(TxnModes, FailureMidLoadKeepsOnlyWhatTheModeCommitted) {
   std::string mode = GetParam();
   Pg source("txn_src_" + mode), target("txn_dst_" + mode);
-  source.exec("CREATE TABLE a (id int PRIMARY KEY, payload text);"
-              "INSERT INTO a SELECT i, repeat('x', i % 50) FROM generate_series(1, 12000) i;"
-              "CREATE TABLE z (id int PRIMARY KEY);"
-              "INSERT INTO z SELECT i FROM generate_series(1, 12000) i;");
-  target.exec("CREATE TABLE z (id int CHECK (id <= 11000));");
   TempDir dir;
   std::string archive = dir.path("a.ndjson");
-  run_ok("export " + quote(source.uri()) + " -q -o " + quote(archive));
+  export_failing_load(source, target, "", archive);
   CommandResult r = decant("import " + quote(target.uri()) + " -q --txn " + mode + " -i " + quote(archive));
   EXPECT_EQ(r.exit_code, 4) << r.err;  // the target failed
   EXPECT_NE(r.err.find("violates check constraint"), std::string::npos) << r.err;
@@ -151,6 +156,85 @@ TEST_P(TxnModes, FailureMidLoadKeepsOnlyWhatTheModeCommitted) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, TxnModes, ::testing::Values("single", "stream", "batch"));
+
+// --jobs N: Chinook (foreign keys between most tables) from a sequential and from an
+// interleaved archive, loaded on several connections, ends up as a serial import does; again
+// over the loaded tables with --drop, and with --truncate over tables without foreign keys.
+TEST(PostgresRoundTrip, ParallelImportEqualsSerialImport) {
+  Pg source("pjobs_src"), serial("pjobs_serial"), stream("pjobs_stream"), batch("pjobs_batch");
+  source.load_file("sed '1,/^\\\\c chinook;/d' " + quote(kData + "/chinook/Chinook_PostgreSql.sql"));
+  TempDir dir;
+  std::string one = dir.path("one.ndjson"), three = dir.path("three.ndjson.zst");
+  run_ok("export " + quote(source.uri()) + " -q -o " + quote(one));
+  run_ok("export " + quote(source.uri()) + " -q --jobs 3 -o " + quote(three));
+  run_ok("import " + quote(serial.uri()) + " -q --txn stream -i " + quote(one));
+  run_ok("import " + quote(stream.uri()) + " -q --txn stream --jobs 3 -i " + quote(three));
+  run_ok("import " + quote(batch.uri()) + " -q --txn batch --jobs 2 -i " + quote(one));
+  for (const Pg* db : {&stream, &batch}) {
+    expect_diff_equal(serial.uri(), db->uri());
+    expect_diff_equal(one, db->uri());
+    EXPECT_EQ(table_contents(serial), table_contents(*db));
+    EXPECT_EQ(schema_of(serial), schema_of(*db));
+    EXPECT_EQ(db->query("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"), "11\n");
+  }
+  // Dropping tables that foreign keys tie together: their loads share a lane, in archive order.
+  run_ok("import " + quote(stream.uri()) + " -q --txn stream --jobs 3 --drop -i " + quote(three));
+  expect_diff_equal(one, stream.uri());
+  EXPECT_EQ(schema_of(serial), schema_of(stream));
+  EXPECT_EQ(stream.query("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"), "11\n");
+
+  Pg plain_src("pjobs_plain_src"), plain_dst("pjobs_plain_dst");
+  plain_src.exec("CREATE TABLE a (id int PRIMARY KEY, v text); CREATE TABLE b (id int PRIMARY KEY, v text);"
+                 "CREATE TABLE c (id text PRIMARY KEY);"
+                 "INSERT INTO a SELECT i, repeat('a', i % 40) FROM generate_series(1, 30000) i;"
+                 "INSERT INTO b SELECT i, md5(i::text) FROM generate_series(1, 25000) i;"
+                 "INSERT INTO c SELECT md5(i::text) FROM generate_series(1, 20000) i;");
+  std::string plain = dir.path("plain.ndjson");
+  run_ok("export " + quote(plain_src.uri()) + " -q --jobs 3 -o " + quote(plain));
+  plain_dst.exec("CREATE TABLE a (id int PRIMARY KEY, v text); INSERT INTO a VALUES (-1, 'gone');"
+                 "CREATE TABLE b (id int PRIMARY KEY, v text); INSERT INTO b VALUES (-1, 'gone');");
+  run_ok("import " + quote(plain_dst.uri()) + " -q --txn batch --jobs 3 --truncate -i " + quote(plain));
+  expect_diff_equal(plain_src.uri(), plain_dst.uri());
+  EXPECT_EQ(table_contents(plain_src), table_contents(plain_dst));
+}
+
+// --jobs with one transaction, or with --staged, is refused before anything is touched.
+TEST(PostgresRoundTrip, ParallelImportRefusesOneTransaction) {
+  Pg target("pjobs_refused");
+  TempDir dir;
+  run_ok("export " + quote(target.uri()) + " -q -o " + quote(dir.path("empty.ndjson")));
+  for (const char* flags : {"--txn single --jobs 2", "--txn stream --staged --jobs 2", "--jobs 0"}) {
+    CommandResult r = decant("import " + quote(target.uri()) + " -q " + flags + " -i " + quote(dir.path("empty.ndjson")));
+    EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
+    EXPECT_NE(r.err.find("--jobs"), std::string::npos) << flags << ": " << r.err;
+  }
+}
+
+// A failure in one table while others load beside it: in stream mode the tables that had
+// ended before it stay, whole; the failing one is undone; the error names it.
+class ParallelFailure : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ParallelFailure, KeepsFinishedTablesAndNamesTheFailingOne) {
+  std::string mode = GetParam();
+  Pg source("pfail_src_" + mode), target("pfail_dst_" + mode);
+  TempDir dir;
+  std::string archive = dir.path("a.ndjson");
+  export_failing_load(source, target,
+                      "CREATE TABLE b (id int PRIMARY KEY); INSERT INTO b SELECT i FROM generate_series(1, 3000) i;",
+                      archive);
+  CommandResult r = decant("import " + quote(target.uri()) + " -q --jobs 3 --txn " + mode + " -i " + quote(archive));
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("table \"public.z\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("violates check constraint"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stays there"), std::string::npos) << r.err;
+  EXPECT_EQ(target.query("SELECT count(*) FROM a"), "12000\n");
+  EXPECT_EQ(target.query("SELECT count(*) FROM b"), "3000\n");
+  EXPECT_EQ(target.query("SELECT count(*) FROM z"), mode == "stream" ? "0\n" : "10000\n");
+  // The finished tables are complete, constraints included.
+  EXPECT_EQ(target.query("SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND connamespace = 'public'::regnamespace"), "2\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ParallelFailure, ::testing::Values("stream", "batch"));
 
 TEST(PostgresRoundTrip, ConflictPolicies) {
   Pg source("conflict_src"), target("conflict_dst");

@@ -7,17 +7,12 @@
 
 #include "format/archive.h"
 #include "format/zstd_io.h"
+#include "sample_streams.h"
 
 namespace decant {
 namespace {
 
-StreamInfo table(const std::string& name) {
-  StreamInfo s;
-  s.name = name;
-  s.columns = {{"id", "int64", "INTEGER", false, ""}, {"name", "text", "TEXT", true, ""}};
-  s.key = {"id"};
-  return s;
-}
+StreamInfo table(const std::string& name) { return testing::id_name_table(name); }
 
 Record row(int64_t id, const std::string& name) {
   Record r;

@@ -680,9 +680,12 @@ TEST_F(SqliteBackend, DryRunChecksEverythingAndWritesNothing) {
   std::string existing = dir_.file("existing.db");
   ASSERT_TRUE(copy_database(source_path_, existing, SinkOptions{}).is_ok());
   std::string before = read_bytes(existing);
-  // Every key is already there: the dry run finds the conflict, as the real import would.
+  // Every key is already there: the dry run finds the conflicts, as the real import would, and
+  // counts them all rather than stop at the first.
   Status conflict = copy_database(source_path_, existing, dry);
   ASSERT_FALSE(conflict.is_ok());
+  EXPECT_NE(conflict.message().find("records have keys already in the table"), std::string::npos) << conflict.message();
+  EXPECT_NE(conflict.message().find("the first, record 1 (key "), std::string::npos) << conflict.message();
   EXPECT_NE(conflict.message().find("UNIQUE constraint failed"), std::string::npos) << conflict.message();
   dry.drop = true;
   ASSERT_TRUE(copy_database(source_path_, existing, dry).is_ok());

@@ -1,6 +1,7 @@
 # Shared by the throwaway-server scripts in tools/servers/ (sourced, not run).
 #
-# Every script takes `start DIR` or `stop DIR`. `start` brings the server up on a random free
+# Every script takes `start DIR` or `stop DIR` (some also `restart DIR`: the same server stopped
+# by its PID and started again on its port and data). `start` brings the server up on a random free
 # loopback port with all of its state under DIR (idempotent: a running server is kept), writes
 # DIR/env as `export KEY='value'` lines and prints them on stdout. `stop` ends the server by
 # the PID recorded in DIR/pid (never by name) and removes DIR; it succeeds when nothing runs.
@@ -64,10 +65,13 @@ stop_pidfile() {
 # server_main "$@": parses start|stop DIR and calls the script's server_start / server_stop.
 # server_start must leave the PID in $SERVER_DIR/pid and call write_env with KEY=VALUE pairs.
 server_main() {
-  (($# == 2)) && [[ $1 == start || $1 == stop ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+  (($# == 2)) && [[ $1 == start || $1 == stop || ($1 == restart && $(type -t server_restart) == function) ]] ||
+    { echo "usage: $0 start|stop${server_restart_usage:-} DIR" >&2; exit 2; }
   mkdir -p "$2"
   SERVER_DIR=$(cd "$2" && pwd)
-  if [[ $1 == start ]]; then
+  if [[ $1 == restart ]]; then
+    server_restart
+  elif [[ $1 == start ]]; then
     if [[ -f $SERVER_DIR/env && -f $SERVER_DIR/pid ]] && pid_alive "$(<"$SERVER_DIR/pid")"; then
       cat "$SERVER_DIR/env"
       return 0

@@ -41,12 +41,7 @@ pg_cluster_start() {
   local port attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
-    # pg_ctl sends the server's output to the log, so no descriptor of ours (a ctest pipe)
-    # stays open in the daemon.
-    if as_owner "$PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/log" -w -t 30 \
-         -o "-p $port -k $cluster/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-         start </dev/null >&2; then
-      head -n 1 "$cluster/data/postmaster.pid" >"$SERVER_DIR/pid"
+    if postmaster_start "$cluster" "$port"; then
       if [[ -n $setup_sql ]]; then
         local db
         for db in template1 postgres; do
@@ -60,6 +55,30 @@ pg_cluster_start() {
     fi
   done
   server_die "postgres did not start"
+}
+
+# postmaster_start CLUSTER PORT: starts the server of CLUSTER on PORT and records its PID.
+postmaster_start() {
+  local cluster=$1 port=$2
+  # pg_ctl sends the server's output to the log, so no descriptor of ours (a ctest pipe)
+  # stays open in the daemon.
+  as_owner "$PG_BIN/pg_ctl" -D "$cluster/data" -l "$cluster/log" -w -t 30 \
+    -o "-p $port -k $cluster/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start </dev/null >&2 || return 1
+  head -n 1 "$cluster/data/postmaster.pid" >"$SERVER_DIR/pid"
+  echo "$port" >"$SERVER_DIR/port"
+}
+
+# For the tests of reconnecting: stops the running server by its PID (SIGINT, PostgreSQL's
+# fast shutdown: sessions are cut off) and starts it again on the same port and data.
+pg_cluster_restart() {
+  local cluster pid
+  cluster=$(cluster_dir) || server_die "no cluster to restart"
+  pid=$(<"$SERVER_DIR/pid")
+  kill -INT "$pid"
+  wait_until 30 bash -c "! [[ -r /proc/$pid/stat ]] || [[ \$(awk '{print \$3}' /proc/$pid/stat) == Z ]]" ||
+    server_die "postgres (pid $pid) did not stop"
+  postmaster_start "$cluster" "$(<"$SERVER_DIR/port")" || server_die "postgres did not start again"
 }
 
 # Stops the cluster in CLUSTER by its postmaster's PID (pg_ctl reads postmaster.pid) and
