@@ -53,6 +53,13 @@ Result<std::unique_ptr<MongoClient>> MongoClient::open(const std::string& uri, c
   return out;
 }
 
+Result<std::unique_ptr<MongoClient>> MongoClient::open(const std::string& uri, const nlohmann::json& settings,
+                                                       Side side) {
+  std::string db;
+  if (settings.is_object() && settings.contains("db") && settings["db"].is_string()) db = settings["db"].get<std::string>();
+  return open(uri, db, side);
+}
+
 MongoClient::~MongoClient() {
   if (database_) mongoc_database_destroy(database_);
 }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "format/status.h"
 #include "format/value.h"
 
@@ -47,6 +49,8 @@ class MongoClient {
   // `uri`: mongodb://...; `db`: the database, or "" to take it from the URI's path. Fails
   // when neither names one. Messages never contain the password.
   static Result<std::unique_ptr<MongoClient>> open(const std::string& uri, const std::string& db, Side side);
+  // The same, the database taken from a backend's `--db` setting when given.
+  static Result<std::unique_ptr<MongoClient>> open(const std::string& uri, const nlohmann::json& settings, Side side);
   ~MongoClient();
 
   mongoc_client_t* get() const { return client_.get(); }

@@ -99,10 +99,7 @@ Result<std::unique_ptr<Source>> open_lightrag_mongo_source(const std::string& ur
   if (!mongo) return Status::internal("no mongodb source registered");
   Result<std::unique_ptr<Source>> plain = mongo->open(uri, plain_options);
   if (!plain) return plain.take_status();
-  std::string db = plain_options.settings.contains("db") && plain_options.settings["db"].is_string()
-                       ? plain_options.settings["db"].get<std::string>()
-                       : "";
-  Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, db, Side::kSource);
+  Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, plain_options.settings, Side::kSource);
   if (!client) return client.take_status();
   return std::unique_ptr<Source>(new LightragMongoSource(std::move(plain.value()), std::move(client.value()),
                                                          std::move(selection.value()), options.note));

@@ -23,10 +23,7 @@ class MongoSource final : public Source {
     Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
     if (!layout) return layout.take_status();
     if (*layout) return open_lightrag_mongo_source(uri, options);
-    std::string db;
-    if (options.settings.is_object() && options.settings.contains("db") && options.settings["db"].is_string())
-      db = options.settings["db"].get<std::string>();
-    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, db, Side::kSource);
+    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, options.settings, Side::kSource);
     if (!client) return client.status();
     auto source = std::unique_ptr<MongoSource>(new MongoSource());
     source->client_ = std::move(client.value());

@@ -126,10 +126,7 @@ Result<std::unique_ptr<Sink>> open_lightrag_mongo_sink(const std::string& uri, c
   if (!mongo) return Status::internal("no mongodb sink registered");
   Result<std::unique_ptr<Sink>> plain = mongo->open(uri, plain_options);
   if (!plain) return plain.take_status();
-  std::string db = plain_options.settings.contains("db") && plain_options.settings["db"].is_string()
-                       ? plain_options.settings["db"].get<std::string>()
-                       : "";
-  Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, db, Side::kTarget);
+  Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, plain_options.settings, Side::kTarget);
   if (!client) return client.take_status();
   return std::unique_ptr<Sink>(new LightragMongoSink(std::move(plain.value()), std::move(client.value()),
                                                      std::move(selection.value()), options));

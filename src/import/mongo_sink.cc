@@ -71,10 +71,7 @@ class MongoSink final : public Sink {
     Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
     if (!layout) return layout.take_status();
     if (*layout) return open_lightrag_mongo_sink(uri, options);
-    std::string db;
-    if (options.settings.is_object() && options.settings.contains("db") && options.settings["db"].is_string())
-      db = options.settings["db"].get<std::string>();
-    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, db, Side::kTarget);
+    Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, options.settings, Side::kTarget);
     if (!client) return client.status();
     auto sink = std::unique_ptr<MongoSink>(new MongoSink(options));
     sink->client_ = std::move(client.value());
@@ -146,7 +143,10 @@ class MongoSink final : public Sink {
       bson_destroy(&reply);
       single_.reset();
       if (!ok) return client_->failure("committing the transaction", error);
-      for (auto& [name, st] : streams_) DECANT_TRY(create_indexes(st).context(collection_frame(name)));
+      for (auto& [name, st] : streams_) {
+        DECANT_TRY(ensure_collection(st, true).context(collection_frame(name)));
+        DECANT_TRY(create_indexes(st).context(collection_frame(name)));
+      }
     }
     return Status::ok();
   }
@@ -227,43 +227,85 @@ class MongoSink final : public Sink {
   Status open_stream(State& st) {
     bson_error_t error;
     if (st.staged) {
-      // The staging collection starts as a copy of the target (documents and indexes) unless
-      // --drop, so that conflict policies meet what the target holds.
+      // The staging collection starts as a copy of the target, so that conflict policies meet
+      // what the target holds: its documents (unless --drop or --truncate) and indexes (unless
+      // --drop).
       Collection staging(collection(st.load));
       mongoc_collection_drop_with_opts(staging.get(), nullptr, &error);
-      if (!options_.drop) DECANT_TRY(copy_collection(st.target, st.load));
+      DECANT_TRY(ensure_collection(st, true));
+      if (!options_.drop) DECANT_TRY(copy_collection(st.target, st.load, !options_.truncate));
       return Status::ok();
     }
+    Collection c(collection(st.load));
+    bson_t all = BSON_INITIALIZER;
+    bool in_transaction = options_.txn != TxnMode::kBatch;
+    if (!in_transaction) {
+      if (options_.drop && !mongoc_collection_drop_with_opts(c.get(), nullptr, &error) && error.code != 26)
+        return client_->failure("drop", error);
+      if (options_.truncate && !mongoc_collection_delete_many(c.get(), &all, nullptr, nullptr, &error))
+        return client_->failure("emptying it", error);
+      return ensure_collection(st, true);
+    }
+    // A collection with options (capped, validator, collation) must exist before its first
+    // document; DDL is not transactional, so a rollback leaves it, empty.
+    DECANT_TRY(ensure_collection(st, false));
     if (options_.txn == TxnMode::kStream) DECANT_TRY(start_transaction(st.session));
     // Refused up front when the archive already says the stream is too large for one.
-    if (session_of(st) && st.info.estimated_rows > kMaxTxnDocuments) return transaction_too_large();
+    if (st.info.estimated_rows > kMaxTxnDocuments) return transaction_too_large();
     if (options_.drop || options_.truncate) {
-      Collection c(collection(st.load));
-      if (session_of(st)) {
-        // Inside a transaction: emptied, not dropped (drop is not transactional), so a
-        // rollback gives the documents back. Its old indexes stay.
-        bson_t opts = BSON_INITIALIZER;
-        DECANT_TRY(write_opts(st, &opts));
-        bson_t filter = BSON_INITIALIZER;
-        bool ok = mongoc_collection_delete_many(c.get(), &filter, &opts, nullptr, &error);
-        bson_destroy(&opts);
-        if (!ok && error.code != 26) return client_->failure("emptying it", error);
-      } else if (options_.drop) {
-        if (!mongoc_collection_drop_with_opts(c.get(), nullptr, &error) && error.code != 26)
-          return client_->failure("drop", error);
-      } else {
-        bson_t filter = BSON_INITIALIZER;
-        if (!mongoc_collection_delete_many(c.get(), &filter, nullptr, nullptr, &error))
-          return client_->failure("emptying it", error);
-      }
+      // Inside the transaction: emptied, not dropped (drop is not transactional), so a
+      // rollback gives the documents back. Its old indexes stay.
+      bson_t opts = BSON_INITIALIZER;
+      DECANT_TRY(write_opts(st, &opts));
+      bool ok = mongoc_collection_delete_many(c.get(), &all, &opts, nullptr, &error);
+      bson_destroy(&opts);
+      if (!ok && error.code != 26) return client_->failure("emptying it", error);
     }
     return Status::ok();
   }
 
-  Status copy_collection(const std::string& from, const std::string& to) {
+  // Creates the collection written when it does not exist, with the stream's collection
+  // options (SPEC 11.4.1); without options only when `always` (an empty stream still makes
+  // its collection).
+  Status ensure_collection(State& st, bool always) {
+    nlohmann::json options;
+    if (st.info.options.is_object() && st.info.options.value("source_backend", "") == "mongodb" &&
+        st.info.options.contains("collection_options"))
+      options = st.info.options["collection_options"];
+    if (options.is_null() && !always) return Status::ok();
+    BsonPtr opts;
+    if (!options.is_null()) {
+      std::string error;
+      opts = bson_from_json_text(options.dump(), error);
+      if (!opts) return Status::archive("collection_options: " + error);
+    }
+    bson_error_t error;
+    mongoc_collection_t* created =
+        mongoc_database_create_collection(client_->database(), st.load.c_str(), opts.get(), &error);
+    if (created) {
+      mongoc_collection_destroy(created);
+      return Status::ok();
+    }
+    if (error.code == 48) return Status::ok();  // NamespaceExists: the target's own options stay
+    return client_->failure("create", error);
+  }
+
+  Status copy_collection(const std::string& from, const std::string& to, bool documents) {
     Collection source(collection(from)), target(collection(to));
+    const bson_t* doc;
+    if (documents) DECANT_TRY(copy_documents(source.get(), target.get(), to));
+    MongoCursor indexes(mongoc_collection_find_indexes_with_opts(source.get(), nullptr));
+    while (mongoc_cursor_next(indexes.get(), &doc)) {
+      bson_iter_t it;
+      if (bson_iter_init_find(&it, doc, "name") && std::string_view(bson_iter_utf8(&it, nullptr)) == "_id_") continue;
+      DECANT_TRY(create_index(to, doc));
+    }
+    return Status::ok();
+  }
+
+  Status copy_documents(mongoc_collection_t* source, mongoc_collection_t* target, const std::string& to) {
     bson_t filter = BSON_INITIALIZER;
-    MongoCursor cursor(mongoc_collection_find_with_opts(source.get(), &filter, nullptr, nullptr));
+    MongoCursor cursor(mongoc_collection_find_with_opts(source, &filter, nullptr, nullptr));
     const bson_t* doc;
     bson_error_t error;
     mongoc_bulk_operation_t* bulk = nullptr;
@@ -278,18 +320,12 @@ class MongoSink final : public Sink {
       return ok ? Status::ok() : client_->failure("copying the target into " + to, error);
     };
     while (mongoc_cursor_next(cursor.get(), &doc)) {
-      if (!bulk) bulk = mongoc_collection_create_bulk_operation_with_opts(target.get(), nullptr);
+      if (!bulk) bulk = mongoc_collection_create_bulk_operation_with_opts(target, nullptr);
       mongoc_bulk_operation_insert(bulk, doc);
       if (++in_bulk == kMaxBulkDocuments) DECANT_TRY(run());
     }
     if (bulk) DECANT_TRY(run());
     if (mongoc_cursor_error(cursor.get(), &error)) return client_->failure("reading the target", error);
-    MongoCursor indexes(mongoc_collection_find_indexes_with_opts(source.get(), nullptr));
-    while (mongoc_cursor_next(indexes.get(), &doc)) {
-      bson_iter_t it;
-      if (bson_iter_init_find(&it, doc, "name") && std::string_view(bson_iter_utf8(&it, nullptr)) == "_id_") continue;
-      DECANT_TRY(create_index(to, doc));
-    }
     return Status::ok();
   }
 
@@ -411,6 +447,8 @@ class MongoSink final : public Sink {
       if (!ok) return client_->failure("committing the transaction", error);
     }
     if (single_) return Status::ok();  // indexes after the commit
+    // A stream without documents still makes its collection.
+    if (options_.txn == TxnMode::kStream && !st.staged) DECANT_TRY(ensure_collection(st, true));
     DECANT_TRY(create_indexes(st));
     if (st.staged) {
       Collection staging(collection(st.load));
