@@ -8,16 +8,10 @@
 # so MongoVectorDBStorage's vector index and query() are left out (the fixture says why); its
 # upserts and id lookups are checked. Databases lrm_* of the shared server are this test's own.
 # servers: secantus
-ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server secantus
 
-PY=$ROOT/.venv/lightrag/bin/python
-FIXTURE=$ROOT/tests/lightrag/lightrag_fixture.py
-if [[ ! -x $PY ]]; then
-  echo "FAIL: $PY is missing: run tools/setup.sh --test (or bash tools/setup-python.sh lightrag)" >&2
-  exit 1
-fi
+use_lightrag
 SRC=$DATA/lightrag/rag_storage
 URI=${DECANT_TEST_SECANTUS_URI%/}
 unset WORKSPACE MONGODB_WORKSPACE
@@ -29,15 +23,6 @@ mongo() {
 }
 for db in lrm_a lrm_b lrm_c lrm_d lrm_e; do mongo $db "db.client.drop_database('$db')"; done
 
-lightrag() {
-  "$PY" "$FIXTURE" "$@" >"$TMP/out" 2>"$TMP/err"
-  rc=$?
-  LAST="lightrag_fixture.py $*"
-}
-check_lightrag() {
-  check_rc 0 "$1"
-  ((rc == 0)) || cat "$TMP/out" >&2
-}
 # The logical records without nano's normalised matrix rows, which MongoDB does not keep.
 without_normalized() { zstd -dcf "$1" | jq -c 'if .t == "rec" then del(.r.normalized) else . end'; }
 

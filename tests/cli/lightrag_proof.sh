@@ -6,32 +6,16 @@
 # Covers JSON dir -> JSON dir, JSON dir -> Redis (renamed workspace) + dir, LightRAG's Redis ->
 # JSON dir, and a legacy nested cache. Database 23 of the shared test server is this test's own.
 # servers: redis
-ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server redis
 
-PY=$ROOT/.venv/lightrag/bin/python
-FIXTURE=$ROOT/tests/lightrag/lightrag_fixture.py
-if [[ ! -x $PY ]]; then
-  echo "FAIL: $PY is missing: run tools/setup.sh --test (or bash tools/setup-python.sh lightrag)" >&2
-  exit 1
-fi
+use_lightrag
 BASE=${DECANT_TEST_REDIS_URL%/*}
 REDIS=$BASE/23
 unset WORKSPACE REDIS_WORKSPACE
 rcli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" -n 23 "$@"; }
 rcli FLUSHDB >/dev/null
 
-# lightrag ARGS...: runs the fixture script; its last line is "N passed, M failed".
-lightrag() {
-  "$PY" "$FIXTURE" "$@" >"$TMP/out" 2>"$TMP/err"
-  rc=$?
-  LAST="lightrag_fixture.py $*"
-}
-check_lightrag() {
-  check_rc 0 "$1"
-  ((rc == 0)) || cat "$TMP/out" >&2
-}
 
 # --- LightRAG writes a working directory, two workspaces
 lightrag write --working-dir written --expected expected.json
