@@ -21,7 +21,7 @@ MONGO_STORAGES=(--kv-storage MongoKVStorage --doc-status-storage MongoDocStatusS
 mongo() {
   "$PY" -c "import pymongo, sys; db = pymongo.MongoClient('$URI')['$1']; $2"
 }
-for db in lrm_a lrm_b lrm_c lrm_d lrm_e; do mongo $db "db.client.drop_database('$db')"; done
+for db in lrm_a lrm_b lrm_c lrm_d lrm_e lrm_f lrm_g; do mongo $db "db.client.drop_database('$db')"; done
 
 # The logical records without nano's normalised matrix rows, which MongoDB does not keep.
 without_normalized() { zstd -dcf "$1" | jq -c 'if .t == "rec" then del(.r.normalized) else . end'; }
@@ -87,6 +87,19 @@ check_rc 0 "--drop replaces the collection, so its old dimension does not bind"
 check_eq "$(mongo lrm_c "print(db.entities.count_documents({}), len(db.entities.find_one()['vector']))")" "2 4" \
   "the archive's vectors replaced the old one"
 
+# --- a document that is not what LightRAG writes: one line naming it, exit 3
+mongo lrm_f "db.entities.insert_one({'_id': 'ent-bad', 'created_at': 1, 'vector': 'oops'})"
+run export "$URI/lrm_f" --layout lightrag -o bad.ndjson
+check_rc 3 "a vector that is not an array"
+check_contains "$TMP/err" 'stream "entities": _id "ent-bad": "vector" is not an array' "the error names the stream and the document"
+
+# --- decant migrate finds the layout by itself
+run migrate --from "lightrag:$SRC" --to "$URI/lrm_g" --yes --progress off
+check_rc 0 "decant migrate from the directory into MongoDB"
+check_contains "$TMP/err" "40 exported, 40 imported, 0 left out" "every default-cache record of both workspaces moved"
+check_eq "$(mongo lrm_g "print(db.space1_chunk_entity_relation_edges.count_documents({}), db.entities.count_documents({}))")" "1 2" \
+  "edges and vectors landed in LightRAG's collections"
+
 # --- LightRAG's Mongo storages read what decant wrote (from LightRAG's own JSON storages)
 lightrag write --int64-only --working-dir written --expected expected.json
 check_lightrag "LightRAG writes a working directory"
@@ -110,5 +123,5 @@ check_rc 0 "into a working directory"
 lightrag verify --working-dir from_mongo --workspace space1 --expected expected_mongo.json
 check_lightrag "LightRAG's JSON, nano-vectordb and NetworkX storages read every record that came from MongoDB"
 
-for db in lrm_a lrm_b lrm_c lrm_d lrm_e; do mongo $db "db.client.drop_database('$db')"; done
+for db in lrm_a lrm_b lrm_c lrm_d lrm_e lrm_f lrm_g; do mongo $db "db.client.drop_database('$db')"; done
 finish
