@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# LightRAG LLM-cache migration, JSON working directory -> Redis: LightRAG's own
+# LightRAG LLM-cache migration, JSON working directory -> Redis and -> PostgreSQL: LightRAG's own
 # lightrag.tools.migrate_llm_cache (interactive: answered on stdin) against
-# `decant export lightrag:DIR | decant import redis://… --layout lightrag` and `decant migrate`
-# (the same two commands through a temporary archive file), on the same
+# `decant export lightrag:DIR | decant import redis://… (postgres://…) --layout lightrag` and
+# `decant migrate` (the same two commands through a temporary archive file), on the same
 # generated kv_store_llm_response_cache.json (CACHE_RECORDS default:extract entries) and the same
-# throwaway Redis, in one run. Needs .venv/lightrag (tools/setup.sh --test). See bench/README.md.
+# throwaway Redis and PostgreSQL (tools/servers/pgvector.sh), in one run. Needs .venv/lightrag
+# (tools/setup.sh --test). See bench/README.md.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -16,8 +17,10 @@ S="$OUT/lightrag.jsonl"
 D=$DATA/lightrag
 mkdir -p "$D/rag_storage"
 bash "$ROOT/tools/servers/redis.sh" start "$D/server" > /dev/null
-trap 'bash "$ROOT/tools/servers/redis.sh" stop "$D/server"' EXIT
+bash "$ROOT/tools/servers/pgvector.sh" start "$D/pg" > /dev/null
+trap 'bash "$ROOT/tools/servers/redis.sh" stop "$D/server"; bash "$ROOT/tools/servers/pgvector.sh" stop "$D/pg"' EXIT
 source "$D/server/env"
+source "$D/pg/env"
 URL=$DECANT_TEST_REDIS_URL
 CLI=(redis-cli -p "$DECANT_TEST_REDIS_PORT")
 
@@ -78,4 +81,29 @@ for i in $(seq 1 "$RUNS"); do
   check_count "$N" "redis-cli --pipe"
 done
 grep -q "SUCCESS" "$D/migrate.log" || { log "migrate_llm_cache did not report success"; tail "$D/migrate.log" >&2; exit 1; }
+
+# JSON dir -> PostgreSQL: both start from an empty database; LightRAG's tool creates every
+# LIGHTRAG_* table on connecting, decant the one it writes.
+PSQL=("$DECANT_TEST_PGVECTOR_BIN/psql" -X -q -At -h "$DECANT_TEST_PGVECTOR_HOST" -p "$DECANT_TEST_PGVECTOR_PORT" -U postgres)
+PG_URL=${DECANT_TEST_PGVECTOR_URI%/*}/lightrag_bench
+pg_fresh="${PSQL[*]} -d postgres -c 'DROP DATABASE IF EXISTS lightrag_bench' -c 'CREATE DATABASE lightrag_bench' > /dev/null"
+check_pg_count() {
+  local n; n=$("${PSQL[@]}" -d lightrag_bench -c "SELECT count(*) FROM lightrag_llm_cache")
+  [ "$n" = "$1" ] || { log "$2: expected $1 rows, found $n"; exit 1; }
+}
+# Source 1 (JsonKVStorage), target 2 of the renumbered list (PGKVStorage), confirm.
+cat > "$D/migrate_pg.sh" <<EOF
+cd "$D" && printf '1\n2\ny\n' | env -u WORKSPACE -u POSTGRES_WORKSPACE WORKING_DIR="$D/rag_storage" \
+  POSTGRES_HOST="$DECANT_TEST_PGVECTOR_HOST" POSTGRES_PORT="$DECANT_TEST_PGVECTOR_PORT" POSTGRES_USER=postgres \
+  POSTGRES_PASSWORD=unused POSTGRES_DATABASE=lightrag_bench "$PY" -m lightrag.tools.migrate_llm_cache > "$D/migrate_pg.log" 2>&1
+EOF
+for i in $(seq 1 "$RUNS"); do
+  RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> PostgreSQL: lightrag.tools.migrate_llm_cache" --prepare "$pg_fresh" \
+    --bytes "$bytes" --rows "$N" -- bash "$D/migrate_pg.sh"
+  check_pg_count "$N" "migrate_llm_cache"
+  RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> PostgreSQL: decant export piped to decant import" --prepare "$pg_fresh" \
+    --bytes "$bytes" --rows "$N" -- bash -c "'$DECANT' export 'lightrag:$D/rag_storage' -q -o - | '$DECANT' import '$PG_URL' --layout lightrag -q -i -"
+  check_pg_count "$N" "decant export | import"
+done
+grep -q "SUCCESS" "$D/migrate_pg.log" || { log "migrate_llm_cache (PostgreSQL) did not report success"; tail "$D/migrate_pg.log" >&2; exit 1; }
 rm -rf "$D/rag_storage" "$D/sets.resp"

@@ -573,25 +573,6 @@ std::string pg_timestamp_text(int64_t micros, bool with_offset) {
 
 namespace {
 
-void copy_escape(std::string_view text, std::string& out) {
-  size_t start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    const char* replacement;
-    switch (c) {
-      case '\\': replacement = "\\\\"; break;
-      case '\n': replacement = "\\n"; break;
-      case '\r': replacement = "\\r"; break;
-      case '\t': replacement = "\\t"; break;
-      default: continue;
-    }
-    out.append(text.data() + start, i - start);
-    out += replacement;
-    start = i + 1;
-  }
-  out.append(text.data() + start, text.size() - start);
-}
-
 void append_hex_bytea(std::string_view bytes, std::string& out) {
   static const char kHex[] = "0123456789abcdef";
   out += "\\x";
@@ -760,18 +741,80 @@ Status pg_append_copy_text(const Value& value, const PgTargetColumn& column, std
     if (value.kind == Kind::kText && column.base != PgBase::kJson && column.base != PgBase::kJsonb) {
       if (value.text.find('\0') != std::string::npos)
         return Status::target("PostgreSQL text cannot hold the character U+0000");
-      copy_escape(value.text, out);
+      pg_copy_escape(value.text, out);
       return Status::ok();
     }
     if (value.kind == Kind::kJson) {
-      copy_escape(value.text, out);
+      pg_copy_escape(value.text, out);
       return Status::ok();
     }
   }
   thread_local std::string literal;
   literal.clear();
   DECANT_TRY(pg_value_text(value, column, literal, as_json));
-  copy_escape(literal, out);
+  pg_copy_escape(literal, out);
+  return Status::ok();
+}
+
+void pg_copy_escape(std::string_view text, std::string& out) {
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    const char* replacement;
+    switch (c) {
+      case '\\': replacement = "\\\\"; break;
+      case '\n': replacement = "\\n"; break;
+      case '\r': replacement = "\\r"; break;
+      case '\t': replacement = "\\t"; break;
+      default: continue;
+    }
+    out.append(text.data() + start, i - start);
+    out += replacement;
+    start = i + 1;
+  }
+  out.append(text.data() + start, text.size() - start);
+}
+
+Status pg_copy_out_binary(PGconn* conn, const std::string& sql,
+                          const std::function<Status(const std::vector<PgBinaryCopyReader::Field>&)>& on_tuple) {
+  PgResult started(PQexec(conn, sql.c_str()));
+  if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT)
+    return Status::source(started ? pg_result_error(started.get()) : pg_error(conn));
+  PgBinaryCopyReader reader;
+  Status failure;
+  for (;;) {
+    char* buffer = nullptr;
+    int n = PQgetCopyData(conn, &buffer, 0);
+    if (n > 0) {
+      Status fed = reader.feed({buffer, size_t(n)}, on_tuple);
+      PQfreemem(buffer);
+      if (!fed) {
+        failure = std::move(fed);
+        break;
+      }
+      continue;
+    }
+    if (n == -2) failure = Status::source(pg_error(conn));
+    break;
+  }
+  if (!failure) {
+    // Stop the server sending the rest, then drain what is in flight.
+    if (PGcancel* cancel = PQgetCancel(conn)) {
+      char error[256];
+      PQcancel(cancel, error, sizeof error);
+      PQfreeCancel(cancel);
+    }
+    char* buffer = nullptr;
+    while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
+  }
+  Status ended;
+  while (PGresult* raw = PQgetResult(conn)) {
+    PgResult result(raw);
+    if (PQresultStatus(raw) != PGRES_COMMAND_OK && ended) ended = Status::source(pg_result_error(raw));
+  }
+  if (!failure) return failure;
+  if (!ended) return ended;
+  if (!reader.finished()) return Status::source("binary COPY ended without its trailer");
   return Status::ok();
 }
 

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backends/postgres_client.h"
 #include "format/status.h"
@@ -81,6 +83,12 @@ class PgBinaryCopyReader {
   std::vector<Field> fields_;
 };
 
+// Runs `sql`, a COPY ... TO STDOUT (FORMAT binary), and calls `on_tuple` for every tuple. When
+// on_tuple fails, the server is asked to stop sending, what is in flight is drained, and that
+// failure is returned as it is; the COPY's own errors are source errors.
+Status pg_copy_out_binary(PGconn* conn, const std::string& sql,
+                          const std::function<Status(const std::vector<PgBinaryCopyReader::Field>&)>& on_tuple);
+
 // A column of a target table, as the text COPY encoder needs it.
 struct PgTargetColumn {
   std::string name;
@@ -93,6 +101,9 @@ struct PgTargetColumn {
 // Values a column cannot hold natively are written as their canonical encoding, JSON text
 // (SPEC 11.0 rule 1); `as_json` is then set so the caller can say so once per column.
 Status pg_append_copy_text(const Value& value, const PgTargetColumn& column, std::string& out, bool& as_json);
+
+// Appends `text` with text COPY's escapes (backslash, newline, carriage return, tab).
+void pg_copy_escape(std::string_view text, std::string& out);
 
 // The same value as a plain text literal (no COPY escaping), for statement parameters.
 Status pg_value_text(const Value& value, const PgTargetColumn& column, std::string& out, bool& as_json);

@@ -8,8 +8,10 @@
 
 #include "backends/postgres_client.h"
 #include "backends/postgres_types.h"
+#include "export/layout_sources.h"
 #include "export/source.h"
 #include "format/uri.h"
+#include "layouts/lightrag.h"
 
 namespace decant {
 namespace {
@@ -52,6 +54,11 @@ std::vector<std::string> string_list(const nlohmann::json& setting) {
 class PostgresSource final : public Source {
  public:
   static Result<std::unique_ptr<Source>> open(const std::string& uri, const SourceOptions& options) {
+    Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
+    if (!layout) return layout.take_status();
+    if (*layout) return open_lightrag_postgres_source(uri, options);
+    if (options.settings.is_object() && options.settings.contains("embedding-model"))
+      return Status::usage("--embedding-model needs --layout lightrag");
     const nlohmann::json& s = options.settings;
     auto source = std::unique_ptr<PostgresSource>(new PostgresSource());
     source->shared_ = std::make_shared<Shared>();
@@ -147,14 +154,7 @@ class PostgresSource final : public Source {
     auto found = shared_->plans.find(stream.name);
     if (found == shared_->plans.end()) return Status::internal(table_frame(stream.name) + ": not described");
     const TablePlan& plan = found->second;
-    PGconn* c = conn_.get();
-    PgResult started(PQexec(c, plan.copy_sql.c_str()));
-    if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT)
-      return Status::source(started ? pg_result_error(started.get()) : pg_error(c)).context(table_frame(stream.name));
-
     Record record;
-    PgBinaryCopyReader reader;
-    Status failure;
     auto on_tuple = [&](const std::vector<PgBinaryCopyReader::Field>& fields) -> Status {
       if (fields.size() != plan.columns.size()) return Status::source("COPY returned an unexpected number of columns");
       record.clear_keep_capacity();
@@ -166,44 +166,9 @@ class PostgresSource final : public Source {
       }
       return emit(record);
     };
-    for (;;) {
-      char* buffer = nullptr;
-      int n = PQgetCopyData(c, &buffer, 0);
-      if (n > 0) {
-        Status fed = reader.feed({buffer, size_t(n)}, on_tuple);
-        PQfreemem(buffer);
-        if (!fed) {
-          failure = std::move(fed);
-          break;
-        }
-        continue;
-      }
-      if (n == -2) failure = Status::source(pg_error(c));
-      break;
-    }
-    if (!failure) {
-      // Stop the server sending the rest, then drain what is in flight.
-      if (PGcancel* cancel = PQgetCancel(c)) {
-        char error[256];
-        PQcancel(cancel, error, sizeof error);
-        PQfreeCancel(cancel);
-      }
-      char* buffer = nullptr;
-      int n;
-      while ((n = PQgetCopyData(c, &buffer, 0)) > 0) PQfreemem(buffer);
-    }
-    Status ended = Status::ok();
-    while (PGresult* raw = PQgetResult(c)) {
-      PgResult result(raw);
-      if (PQresultStatus(raw) != PGRES_COMMAND_OK && ended) ended = Status::source(pg_result_error(raw));
-    }
-    if (!failure) {
-      if (failure.side() == Side::kSource) return std::move(failure).context(table_frame(stream.name));
-      return failure;
-    }
-    if (!ended) return std::move(ended).context(table_frame(stream.name));
-    if (!reader.finished()) return Status::source("binary COPY ended without its trailer").context(table_frame(stream.name));
-    return Status::ok();
+    Status copied = pg_copy_out_binary(conn_.get(), plan.copy_sql, on_tuple);
+    if (!copied && copied.side() == Side::kSource) return std::move(copied).context(table_frame(stream.name));
+    return copied;
   }
 
   int parallel_reads() const override { return jobs_; }
@@ -429,7 +394,7 @@ class PostgresSource final : public Source {
 }  // namespace
 
 void register_postgres_source(SourceRegistry& registry) {
-  registry.add(SourceBackend{
+  SourceBackend backend{
       .scheme = "postgres",
       .summary = "PostgreSQL (postgres://user@host:port/db or postgresql://; PG* variables and ~/.pgpass apply)",
       .capabilities = "one REPEATABLE READ snapshot, exported and shared by --jobs N parallel readers; "
@@ -440,7 +405,12 @@ void register_postgres_source(SourceRegistry& registry) {
                   {"strip-schema", BackendOption::Type::kFlag,
                    "Name streams by table alone, without the schema (refused when two schemas share a name)"}},
       .open = PostgresSource::open,
-  });
+  };
+  backend.capabilities += "; --layout lightrag: LightRAG's LIGHTRAG_* tables (SPEC 11.5.4)";
+  backend.options.push_back(lightrag::layout_option());
+  for (BackendOption& option : lightrag::export_options()) backend.options.push_back(std::move(option));
+  backend.options.push_back(lightrag::embedding_model_option());
+  registry.add(std::move(backend));
 }
 
 }  // namespace decant

@@ -24,7 +24,9 @@
 #include "format/digest.h"
 #include "format/uri.h"
 #include "format/value_codec.h"
+#include "import/layout_sinks.h"
 #include "import/sink.h"
+#include "layouts/lightrag.h"
 
 namespace decant {
 namespace {
@@ -233,6 +235,11 @@ struct Lane {
 class PostgresSink final : public Sink {
  public:
   static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
+    Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
+    if (!layout) return layout.take_status();
+    if (*layout) return open_lightrag_postgres_sink(uri, options);
+    if (options.settings.is_object() && options.settings.contains("embedding-model"))
+      return Status::usage("--embedding-model needs --layout lightrag");
     bool staged = options.settings.is_object() && options.settings.value("staged", false);
     if (staged && (options.drop || options.truncate))
       return Status::usage("postgres: --staged replaces whole tables; --drop and --truncate do not apply");
@@ -417,8 +424,11 @@ class PostgresSink final : public Sink {
     Checkpoint found{std::string(pg_cell(row, 0, 0)), std::stoll(std::string(pg_cell(row, 0, 1))),
                      std::stoll(std::string(pg_cell(row, 0, 2)))};
     // What the interrupted run had yet to do at the end: build the constraints of the tables
-    // it created, and add the foreign keys it collected.
+    // it created, and add the foreign keys it collected. Assigned, not appended: the CLI reads
+    // the checkpoint once to choose where to seek and the import driver again.
     nlohmann::json pending = nlohmann::json::parse(pg_cell(row, 0, 3), nullptr, false);
+    created_.clear();
+    main_->foreign_keys.clear();
     if (pending.is_object()) {
       for (const auto& table : option_array(pending, "created"))
         if (table.is_string()) created_.insert(table.get<std::string>());
@@ -1182,7 +1192,7 @@ detail);
 }  // namespace
 
 void register_postgres_sink(SinkRegistry& registry) {
-  registry.add(SinkBackend{
+  SinkBackend backend{
       .scheme = "postgres",
       .summary = "PostgreSQL (postgres://user@host:port/db or postgresql://; PG* variables and ~/.pgpass apply)",
       .capabilities = "DDL and data are transactional: rollback leaves the database as it was; text COPY, "
@@ -1199,7 +1209,12 @@ void register_postgres_sink(SinkRegistry& registry) {
                   {"jobs", BackendOption::Type::kInt,
                    "Load N tables at once, each on its own connection (--txn stream or batch)"}},
       .open = PostgresSink::open,
-  });
+  };
+  backend.capabilities += "; --layout lightrag: LightRAG's LIGHTRAG_* tables, one transaction (SPEC 11.5.4)";
+  backend.options.push_back(lightrag::layout_option());
+  for (BackendOption& option : lightrag::import_options()) backend.options.push_back(std::move(option));
+  backend.options.push_back(lightrag::embedding_model_option());
+  registry.add(std::move(backend));
 }
 
 }  // namespace decant

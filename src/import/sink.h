@@ -74,7 +74,8 @@ class Sink {
   // keeps current before each call; the sink stores it in the target in the same transaction
   // as every commit it makes before the last one, and removes it in the final commit.
   virtual void track(const Checkpoint* /*checkpoint*/) {}
-  // The checkpoint an interrupted import left in the target, if any.
+  // The checkpoint an interrupted import left in the target, if any. May be called more than
+  // once before begin (to choose a seek point, then by the driver): each call reads afresh.
   virtual Result<std::optional<Checkpoint>> stored_checkpoint() { return std::optional<Checkpoint>(); }
 };
 

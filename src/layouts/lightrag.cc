@@ -290,6 +290,11 @@ std::vector<BackendOption> import_options() {
   return options;
 }
 
+BackendOption embedding_model_option() {
+  return {"embedding-model", BackendOption::Type::kString,
+          "LightRAG embedding model name: its vector tables LIGHTRAG_VDB_*_{model}_{dim}d (with --layout lightrag)"};
+}
+
 BackendOption layout_option() {
   return {"layout", BackendOption::Type::kString, "application layout: lightrag (LightRAG's own keys, SPEC 11.5.4)"};
 }

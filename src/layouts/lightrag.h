@@ -125,6 +125,9 @@ Result<SinkStream> sink_stream(const StreamInfo& stream, const Selection& select
 // --cache-types (export: default extract,summary,analysis; import: default all).
 std::vector<BackendOption> export_options();
 std::vector<BackendOption> import_options();
+// --embedding-model NAME, for PostgreSQL: picks the vector tables of one embedding model
+// (LIGHTRAG_VDB_*_{model}_{dim}d), as LightRAG's embedding function's model_name does.
+BackendOption embedding_model_option();
 // --layout, for backends that also have a plain mode: "lightrag" selects SPEC 11.5.4.
 BackendOption layout_option();
 // Whether the settings ask for the LightRAG layout; fails on an unknown layout.

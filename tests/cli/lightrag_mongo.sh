@@ -8,10 +8,11 @@
 # so MongoVectorDBStorage's vector index and query() are left out (the fixture says why); its
 # upserts and id lookups are checked. Databases lrm_* of the shared server are this test's own.
 # servers: secantus
+ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server secantus
 
-use_lightrag
+source "$ROOT/tests/lightrag/fixture.bash"
 SRC=$DATA/lightrag/rag_storage
 URI=${DECANT_TEST_SECANTUS_URI%/}
 unset WORKSPACE MONGODB_WORKSPACE

@@ -6,10 +6,11 @@
 # Covers JSON dir -> JSON dir, JSON dir -> Redis (renamed workspace) + dir, LightRAG's Redis ->
 # JSON dir, and a legacy nested cache. Database 23 of the shared test server is this test's own.
 # servers: redis
+ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server redis
 
-use_lightrag
+source "$ROOT/tests/lightrag/fixture.bash"
 BASE=${DECANT_TEST_REDIS_URL%/*}
 REDIS=$BASE/23
 unset WORKSPACE REDIS_WORKSPACE

@@ -4,9 +4,10 @@
 # what the target does not store and what failed; a failed import keeps its archive, which
 # the suggested command then imports; passwords stay out of every output. Databases 26-28 of
 # the shared test server are this test's own.
-# servers: redis
+# servers: redis pgvector
 source "$(dirname "$0")/testlib.bash" "$@"
 use_server redis
+use_server pgvector
 
 BASE=${DECANT_TEST_REDIS_URL%/*}
 rcli() { redis-cli -p "$DECANT_TEST_REDIS_PORT" "$@"; }
@@ -89,6 +90,22 @@ on_tty $'1\n\n1\n\nn\n' "$(q "$DECANT") migrate --progress off"
 check_rc 2 "answering no cancels"
 check_contains "$TMP/out" "migration cancelled; nothing was written" "the cancellation is said"
 check_eq "$(rcli -n 28 DBSIZE)" "0" "a cancelled migration writes nothing"
+
+# --- into PostgreSQL as LightRAG's POSTGRES_* variables describe it (the password is unused:
+# the test server trusts loopback, as LightRAG's own test setups do)
+psql_() { "$DECANT_TEST_PGVECTOR_BIN/psql" -X -q -At -h "$DECANT_TEST_PGVECTOR_HOST" -p "$DECANT_TEST_PGVECTOR_PORT" -U postgres "$@"; }
+psql_ -d postgres -c "DROP DATABASE IF EXISTS migrate_test" -c "CREATE DATABASE migrate_test" >/dev/null 2>&1
+printf 'POSTGRES_HOST=%s\nPOSTGRES_PORT=%s\nPOSTGRES_USER=postgres\nPOSTGRES_PASSWORD=unused-pw\nPOSTGRES_DATABASE=migrate_test\n' \
+  "$DECANT_TEST_PGVECTOR_HOST" "$DECANT_TEST_PGVECTOR_PORT" >.env
+run migrate --from json --to postgres --workspace space1 --cache-types all --progress off
+check_rc 0 "migration into PostgreSQL configured by POSTGRES_* in .env"
+check_contains "$TMP/err" "records   21 exported, 21 imported, 0 left out" "every record of space1 moved"
+check_eq "$(psql_ -d migrate_test -c "SELECT workspace, count(*) FROM lightrag_doc_full GROUP BY 1")" "space1|1" \
+  "LightRAG's table holds space1's document"
+check_eq "$(psql_ -d migrate_test -c "SELECT count(*) FROM lightrag_llm_cache WHERE workspace = 'space1'")" "4" \
+  "and its four cache entries"
+grep -q "unused-pw" "$TMP/err" && fail "the PostgreSQL password appears in the output"
+pass
 
 # --- a password from LightRAG's configuration never reaches a message or the report
 printf 'POSTGRES_HOST=127.0.0.1\nPOSTGRES_PORT=1\nPOSTGRES_USER=lr\nPOSTGRES_PASSWORD=s3cret-pw\n' >.env

@@ -9,7 +9,9 @@ source "$(dirname "$0")/testlib.bash" "$@"
 # hold_lock DB SECONDS: another sqlite3 process holds the write lock for SECONDS; returns once
 # it really holds it.
 hold_lock() {
-  (echo "BEGIN IMMEDIATE;"; echo "INSERT INTO other VALUES (1);"; sleep "$2"; echo "COMMIT;") | sqlite3 "$1" &
+  # .timeout: the holder waits out a probe below that has the lock for a moment, instead of
+  # failing its BEGIN and never holding the lock.
+  (echo ".timeout 10000"; echo "BEGIN IMMEDIATE;"; echo "INSERT INTO other VALUES (1);"; sleep "$2"; echo "COMMIT;") | sqlite3 "$1" &
   holder=$!
   for ((n = 0; n < 100; n++)); do
     sqlite3 "$1" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null || return 0

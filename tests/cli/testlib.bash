@@ -27,29 +27,6 @@ use_server() {
   source "$env"
 }
 
-# use_lightrag: LightRAG's fixture script (tests/lightrag/lightrag_fixture.py) in the pinned
-# .venv/lightrag: sets PY and FIXTURE, and defines `lightrag ARGS...` (runs it like `run`) and
-# `check_lightrag WHAT` (its exit status 0, else its report).
-use_lightrag() {
-  local root
-  root=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../..")
-  PY=$root/.venv/lightrag/bin/python
-  FIXTURE=$root/tests/lightrag/lightrag_fixture.py
-  if [[ ! -x $PY ]]; then
-    echo "FAIL: $PY is missing: run tools/setup.sh --test (or bash tools/setup-python.sh lightrag)" >&2
-    exit 1
-  fi
-}
-lightrag() {
-  "$PY" "$FIXTURE" "$@" >"$TMP/out" 2>"$TMP/err"
-  rc=$?
-  LAST="lightrag_fixture.py $*"
-}
-check_lightrag() {
-  check_rc 0 "$1"
-  ((rc == 0)) || cat "$TMP/out" >&2
-}
-
 checks=0
 failures=0
 

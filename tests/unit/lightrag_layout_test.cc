@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "backends/lightrag_postgres.h"
 #include "layouts/lightrag.h"
 
 namespace decant::lightrag {
@@ -134,6 +135,24 @@ TEST(LightragLayout, SelectionFromSettings) {
 
   EXPECT_FALSE(selection_from_settings({{"workspace", "a/b"}}, "all"));
   EXPECT_FALSE(selection_from_settings({{"namespaces", ","}}, "all"));
+}
+
+TEST(LightragPostgres, TablesAndVectorSuffix) {
+  // LightRAG's NAMESPACE_TABLE_MAP matches by suffix, full_entities before entities.
+  ASSERT_NE(postgres_table_of("full_entities"), nullptr);
+  EXPECT_STREQ(postgres_table_of("full_entities")->table, "lightrag_full_entities");
+  EXPECT_STREQ(postgres_table_of("entities")->table, "lightrag_vdb_entity");
+  EXPECT_STREQ(postgres_table_of("text_chunks")->table, "lightrag_doc_chunks");
+  EXPECT_STREQ(postgres_table_of("chunks")->table, "lightrag_vdb_chunks");
+  EXPECT_STREQ(postgres_table_of("doc_status")->table, "lightrag_doc_status");
+  EXPECT_EQ(postgres_table_of("chunk_entity_relation"), nullptr);
+  // base._generate_collection_suffix: lower case, [^a-zA-Z0-9_] -> '_', then _{dim}d.
+  EXPECT_EQ(postgres_vector_suffix(" text-embedding-3-large ", 3072), "text_embedding_3_large_3072d");
+  EXPECT_EQ(postgres_vector_suffix("BAAI/bge-m3:latest", 1024), "baai_bge_m3_latest_1024d");
+  std::string ddl = postgres_create_table(*postgres_table_of("entities"), "lightrag_vdb_entity_m_4d", 4);
+  EXPECT_NE(ddl.find("CREATE TABLE IF NOT EXISTS public.\"lightrag_vdb_entity_m_4d\" ("), std::string::npos) << ddl;
+  EXPECT_NE(ddl.find("content_vector VECTOR(4)"), std::string::npos) << ddl;
+  EXPECT_NE(ddl.find("CONSTRAINT lightrag_vdb_entity_m_4d_PK PRIMARY KEY (workspace, id)"), std::string::npos) << ddl;
 }
 
 }  // namespace

@@ -11,8 +11,9 @@ server_start() {
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     rm -f "$SERVER_DIR/pid"
-    # 32 databases: 0-15 for the Redis round-trip tests, 20-23 for the LightRAG layout tests, 24
-    # for resume_redis.sh, 25 for dry_run.sh.
+    # 32 databases, each test its own so that parallel tests never flush each other's: 0-15 the
+    # Redis round trips, 20-23 the LightRAG layout tests, 24 resume_redis.sh, 25 dry_run.sh,
+    # 26-28 migrate.sh, 29 lightrag_postgres.sh.
     redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$SERVER_DIR/pid" --databases 32 \
       --dir "$SERVER_DIR" --save "" --appendonly no --logfile "$SERVER_DIR/log" </dev/null >&2 || true
     if wait_until 10 redis-cli -h 127.0.0.1 -p "$port" ping; then
