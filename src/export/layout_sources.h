@@ -10,6 +10,7 @@
 namespace decant {
 
 Result<std::unique_ptr<Source>> open_lightrag_redis_source(const std::string& uri, const SourceOptions& options);
+Result<std::unique_ptr<Source>> open_lightrag_mongo_source(const std::string& uri, const SourceOptions& options);
 Result<std::unique_ptr<Source>> open_lightrag_postgres_source(const std::string& uri, const SourceOptions& options);
 
 }  // namespace decant

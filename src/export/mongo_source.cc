@@ -5,8 +5,10 @@
 #include <algorithm>
 
 #include "backends/mongo_client.h"
+#include "export/layout_sources.h"
 #include "export/source.h"
 #include "format/uri.h"
+#include "layouts/lightrag.h"
 
 namespace decant {
 namespace {
@@ -18,6 +20,9 @@ std::string collection_frame(const std::string& name) { return "collection \"" +
 class MongoSource final : public Source {
  public:
   static Result<std::unique_ptr<Source>> open(const std::string& uri, const SourceOptions& options) {
+    Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
+    if (!layout) return layout.take_status();
+    if (*layout) return open_lightrag_mongo_source(uri, options);
     Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, options.settings, Side::kSource);
     if (!client) return client.status();
     auto source = std::unique_ptr<MongoSource>(new MongoSource());
@@ -148,14 +153,18 @@ class MongoSource final : public Source {
 }  // namespace
 
 void register_mongo_source(SourceRegistry& registry) {
-  registry.add(SourceBackend{
+  SourceBackend backend{
       .scheme = "mongodb",
       .summary = "MongoDB (mongodb://[user:password@]host[:port]/DB[?options], or --db DB)",
       .capabilities = "no snapshot: each collection is read as it is when reached; cursor batches of 1000; "
                       "options and indexes in the stream description",
       .options = {{"db", BackendOption::Type::kString, "MongoDB: the database, when the URI's path names none"}},
       .open = MongoSource::open,
-  });
+  };
+  backend.capabilities += "; --layout lightrag: LightRAG's own collections (SPEC 11.5.4)";
+  backend.options.push_back(lightrag::layout_option());
+  for (BackendOption& option : lightrag::export_options()) backend.options.push_back(std::move(option));
+  registry.add(std::move(backend));
 }
 
 }  // namespace decant

@@ -10,6 +10,7 @@
 namespace decant {
 
 Result<std::unique_ptr<Sink>> open_lightrag_redis_sink(const std::string& uri, const SinkOptions& options);
+Result<std::unique_ptr<Sink>> open_lightrag_mongo_sink(const std::string& uri, const SinkOptions& options);
 Result<std::unique_ptr<Sink>> open_lightrag_postgres_sink(const std::string& uri, const SinkOptions& options);
 
 }  // namespace decant

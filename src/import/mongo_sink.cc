@@ -11,8 +11,10 @@
 #include "backends/mongo_client.h"
 #include "format/uri.h"
 #include "format/value_codec.h"
+#include "import/layout_sinks.h"
 #include "import/sink.h"
 #include "import/table_shape.h"
+#include "layouts/lightrag.h"
 
 namespace decant {
 namespace {
@@ -66,6 +68,9 @@ std::string write_error_text(const bson_t* reply, int& first_code, int& count, b
 class MongoSink final : public Sink {
  public:
   static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
+    Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
+    if (!layout) return layout.take_status();
+    if (*layout) return open_lightrag_mongo_sink(uri, options);
     Result<std::unique_ptr<MongoClient>> client = MongoClient::open(uri, options.settings, Side::kTarget);
     if (!client) return client.status();
     auto sink = std::unique_ptr<MongoSink>(new MongoSink(options));
@@ -527,7 +532,7 @@ class MongoSink final : public Sink {
 }  // namespace
 
 void register_mongo_sink(SinkRegistry& registry) {
-  registry.add(SinkBackend{
+  SinkBackend backend{
       .scheme = "mongodb",
       .summary = "MongoDB (mongodb://[user:password@]host[:port]/DB[?options], or --db DB)",
       .capabilities = "transactions where the server has them (single, stream; at most 50,000 documents or 64 MiB "
@@ -538,7 +543,11 @@ void register_mongo_sink(SinkRegistry& registry) {
                             ConflictPolicy::kMerge},
       .options = {{"db", BackendOption::Type::kString, "MongoDB: the database, when the URI's path names none"}},
       .open = MongoSink::open,
-  });
+  };
+  backend.capabilities += "; --layout lightrag: LightRAG's own collections (SPEC 11.5.4)";
+  backend.options.push_back(lightrag::layout_option());
+  for (BackendOption& option : lightrag::import_options()) backend.options.push_back(std::move(option));
+  registry.add(std::move(backend));
 }
 
 }  // namespace decant
