@@ -59,7 +59,10 @@ class LightragMongoSource final : public Source {
   Status read(const StreamInfo& stream, const RecordFn& emit) override {
     auto found = collections_.find(stream.name);
     if (found == collections_.end()) return Status::internal("LightRAG stream read before streams()");
-    const auto& [id, collection] = found->second;
+    // Named members, not a structured binding: a lambda below uses them, which clang refuses
+    // for bindings (C++20 allows it, clang 14 of tools/fuzz.sh does not).
+    const StreamId& id = found->second.first;
+    const StreamInfo& collection = found->second.second;
     bool filtered = id.ns == kLlmCacheNamespace && !selection_.cache.keeps_everything();
     int64_t left_out = 0;
     Record record;
