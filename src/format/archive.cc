@@ -11,6 +11,13 @@
 
 namespace decant {
 
+// A string member of an untrusted line, or "" when it is missing or of another type
+// (json::value would throw on the other type).
+static std::string string_member(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 using nlohmann::json;
 using nlohmann::ordered_json;
 
@@ -262,10 +269,10 @@ Status ArchiveReader::parse_header(std::string_view line) {
     return fail("not a decant archive: the first line nests deeper than " + std::to_string(kMaxNestingDepth) +
                 " levels");
   json header = json::parse(line, nullptr, false);
-  if (header.is_discarded() || !header.is_object() || header.value("t", "") != "header" ||
-      header.value("format", "") != kFormatName)
+  if (header.is_discarded() || !header.is_object() || string_member(header, "t") != "header" ||
+      string_member(header, "format") != kFormatName)
     return fail("not a decant archive: the first line is not a decant-archive header");
-  std::string version = header.value("version", "");
+  std::string version = string_member(header, "version");
   int major = -1, minor = -1;
   if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2 || major < 0 || minor < 0)
     return fail("malformed archive version \"" + version + "\"");
@@ -402,7 +409,7 @@ Result<std::optional<ArchiveEvent>> ArchiveReader::handle_other(std::string_view
     return std::optional(ArchiveEvent::kStream);
   }
   if (kind == "end") {
-    std::string name = j.value("s", "");
+    std::string name = string_member(j, "s");
     auto it = streams_.find(name);
     if (it == streams_.end()) return fail("end line for unknown stream \"" + name + "\"");
     StreamState& state = *it->second;
