@@ -1,5 +1,7 @@
 #include "format/schema.h"
 
+#include <type_traits>
+
 namespace decant {
 
 using nlohmann::json;
@@ -35,6 +37,14 @@ bool read_member(const json& j, const char* name, T& out, std::string& error, bo
   if (it == j.end() || it->is_null()) {
     if (required) error = std::string("missing member \"") + name + "\"";
     return !required;
+  }
+  // json's get<integer>() converts a float by a plain cast, undefined beyond the integer's
+  // range (an untrusted archive may say 3.7e124): only JSON integers are accepted.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!it->is_number_integer()) {
+      error = std::string("member \"") + name + "\" is not an integer";
+      return false;
+    }
   }
   try {
     out = it->get<T>();
