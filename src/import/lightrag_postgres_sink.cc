@@ -28,8 +28,6 @@ using namespace lightrag;
 
 constexpr size_t kCopyChunk = 1 << 18;
 
-std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
-
 struct Target {
   StreamId id;
   std::string stream;

@@ -21,8 +21,6 @@ using namespace lightrag;
 // keeps that small and still amortises the round trips.
 constexpr int64_t kBatchBytes = 4 << 20;
 
-std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
-
 struct Target {
   StreamId id;
   std::string prefix;

@@ -19,8 +19,6 @@
 namespace decant {
 namespace {
 
-std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
-
 enum class Mode {
   kKeys,  // keyspace records (key, type, value, expire_at[, page])
   kDump,  // keyspace records in dump mode (key, type, dump, expire_at)

@@ -12,6 +12,8 @@ std::string megabytes(int64_t bytes) {
   return text;
 }
 
+std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
 const SinkBackend* SinkRegistry::find(const std::string& uri) const {
   std::string scheme = uri_scheme(uri);
   if (scheme.empty()) scheme = "sqlite";  // a bare path is the embedded default

@@ -115,6 +115,8 @@ SinkRegistry& builtin_sinks();
 const char* conflict_policy_name(ConflictPolicy policy);
 // A size for dry-run plans: "840 kB", "12.5 MB".
 std::string megabytes(int64_t bytes);
+// A count for sinks' notes: "1 key", "3 keys".
+std::string with_s(int64_t n, const char* word);
 const char* txn_mode_name(TxnMode mode);
 
 }  // namespace decant
