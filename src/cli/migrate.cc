@@ -172,22 +172,23 @@ Result<Halves> run_halves(std::vector<std::string> export_args, std::vector<std:
   Result<std::unique_ptr<AtomicFileSink>> archive = AtomicFileSink::create(archive_path, false);
   if (!archive) return archive.take_status();
   int exported_bytes[2];
-  if (::pipe(exported_bytes) != 0) return Status::internal(std::string("pipe: ") + std::strerror(errno));
+  int import_bytes[2] = {-1, -1};
+  if (::pipe(exported_bytes) != 0 || (overlap && ::pipe(import_bytes) != 0))
+    return Status::internal(std::string("pipe: ") + std::strerror(errno));
   std::fflush(stdout);
   std::fflush(stderr);
   pid_t child = ::fork();
   if (child < 0) return Status::internal(std::string("fork: ") + std::strerror(errno));
   if (child == 0) {
     ::dup2(exported_bytes[1], STDOUT_FILENO);
-    ::close(exported_bytes[0]);
-    ::close(exported_bytes[1]);
+    // The import's end of the pipe stays with the parent alone, for the import to see its end.
+    for (int fd : {exported_bytes[0], exported_bytes[1], import_bytes[0], import_bytes[1]})
+      if (fd >= 0) ::close(fd);
     nlohmann::json report = run_command(export_args, work_dir + "/export-report.json");
     std::fflush(nullptr);
     ::_exit(report.value("ok", false) ? 0 : 1);
   }
   ::close(exported_bytes[1]);
-  int import_bytes[2] = {-1, -1};
-  if (overlap && ::pipe(import_bytes) != 0) return Status::internal(std::string("pipe: ") + std::strerror(errno));
   Status copied;
   std::thread copier([&] {
     copied = copy_archive(exported_bytes[0], **archive, import_bytes[1]);
