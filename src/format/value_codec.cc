@@ -21,18 +21,6 @@ using simdjson::ondemand::json_type;
 
 constexpr int64_t kMaxExactInt = (int64_t{1} << 53) - 1;
 
-// Debian 12's simdjson 3.0.1 picks its AVX-512 ("icelake") kernel on CPUs that have it, and under
-// libFuzzer that kernel corrupted the heap twice within 4-6 million inputs (ASan found its
-// allocator's header overwritten, later, when freeing the parser's buffers), while the AVX2
-// ("haswell") kernel ran 8.8 million inputs clean (bench/RESULTS.md, Fuzzing). Every parser
-// made after start-up uses the active kernel, so it is chosen here, once, before main.
-const bool kJsonKernelChosen = [] {
-  const simdjson::implementation* active = simdjson::get_active_implementation();
-  const simdjson::implementation* avx2 = simdjson::get_available_implementations()["haswell"];
-  if (active->name() == "icelake" && avx2 && avx2->supported_by_runtime_system()) simdjson::get_active_implementation() = avx2;
-  return true;
-}();
-
 // Characters that the canonical form escapes: '"', '\\' and U+0000..U+001F.
 constexpr bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
