@@ -38,31 +38,33 @@ struct CollectionFree {
 };
 using Collection = std::unique_ptr<mongoc_collection_t, CollectionFree>;
 
-// The whole description of one write error, for a message.
-std::string write_error_text(const bson_t* reply, int& first_code, int& count, bool& only_duplicates) {
-  std::string first;
-  first_code = 0;
-  count = 0;
-  only_duplicates = true;
+// What a bulk write's reply says of its documents' write errors.
+struct WriteErrors {
+  int count = 0;
+  std::string first;            // the first one's message
+  bool only_duplicates = true;  // every one is E11000
+  bool transient = false;       // one may go away when tried again (a write conflict)
+};
+
+WriteErrors write_errors(const bson_t* reply) {
+  WriteErrors out;
   bson_iter_t it, errors;
-  if (!bson_iter_init_find(&it, reply, "writeErrors") || !bson_iter_recurse(&it, &errors)) return first;
+  if (!bson_iter_init_find(&it, reply, "writeErrors") || !bson_iter_recurse(&it, &errors)) return out;
   while (bson_iter_next(&errors)) {
     bson_iter_t e;
     if (!bson_iter_recurse(&errors, &e)) continue;
-    int code = 0;
+    int64_t code = 0;
     std::string message;
     while (bson_iter_next(&e)) {
       std::string_view key = bson_iter_key(&e);
-      if (key == "code") code = static_cast<int>(bson_iter_as_int64(&e));
+      if (key == "code") code = bson_iter_as_int64(&e);
       if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&e)) message = bson_iter_utf8(&e, nullptr);
     }
-    if (count++ == 0) {
-      first = message;
-      first_code = code;
-    }
-    if (code != 11000) only_duplicates = false;
+    if (out.count++ == 0) out.first = message;
+    if (code != 11000) out.only_duplicates = false;
+    if (mongo_transient_code(code)) out.transient = true;
   }
-  return first;
+  return out;
 }
 
 class MongoSink final : public Sink {
@@ -140,9 +142,10 @@ class MongoSink final : public Sink {
       bson_error_t error;
       bson_t reply;
       bool ok = mongoc_client_session_commit_transaction(single_.get(), &reply, &error);
+      Status committed = ok ? Status::ok() : client_->failure("committing the transaction", error, &reply);
       bson_destroy(&reply);
       single_.reset();
-      if (!ok) return client_->failure("committing the transaction", error);
+      DECANT_TRY(committed);
       for (auto& [name, st] : streams_) {
         DECANT_TRY(ensure_collection(st, true).context(collection_frame(name)));
         DECANT_TRY(create_indexes(st).context(collection_frame(name)));
@@ -413,23 +416,28 @@ class MongoSink final : public Sink {
     bson_t reply;
     bool ok = mongoc_bulk_operation_execute(bulk, &reply, &error);
     mongoc_bulk_operation_destroy(bulk);
-    int code = 0, errors = 0;
-    bool only_duplicates = true;
-    std::string first = write_error_text(&reply, code, errors, only_duplicates);
+    WriteErrors errors = write_errors(&reply);
+    // Without write errors of its documents the bulk failed as a whole: lost connection, server
+    // shutting down, an aborted transaction.
+    Status failed = ok ? Status::ok()
+                       : errors.count == 0 || errors.transient || mongo_transient(error, &reply)
+                             ? client_->failure(collection_frame(st.target), error, &reply)
+                             : Status::target(collection_frame(st.target) + ": " + errors.first);
     bson_destroy(&reply);
     if (!ok) {
       // Within a transaction a duplicate aborts it, so skip cannot skip there: the error says so.
-      bool skippable = options_.conflict == ConflictPolicy::kSkip && errors > 0 && only_duplicates && !session_of(st);
+      bool skippable = options_.conflict == ConflictPolicy::kSkip && errors.count > 0 && errors.only_duplicates &&
+                       !errors.transient && !session_of(st);
       if (!skippable) {
-        std::string message = errors ? first : error.message;
-        if (options_.conflict == ConflictPolicy::kSkip && session_of(st) && only_duplicates && errors)
-          message += " (inside a transaction a duplicate aborts it: --conflict skip needs --txn batch, or a server "
-                     "without transactions)";
-        return Status::target(collection_frame(st.target) + ": " + message);
+        if (options_.conflict == ConflictPolicy::kSkip && session_of(st) && errors.only_duplicates && errors.count)
+          return Status::target(failed.message() +
+                                " (inside a transaction a duplicate aborts it: --conflict skip needs --txn batch, or a "
+                                "server without transactions)");
+        return failed;
       }
-      st.skipped += errors;
+      st.skipped += errors.count;
     }
-    st.written += count - errors;
+    st.written += count - errors.count;
     return Status::ok();
   }
 
@@ -442,9 +450,10 @@ class MongoSink final : public Sink {
       bson_error_t error;
       bson_t reply;
       bool ok = mongoc_client_session_commit_transaction(st.session.get(), &reply, &error);
+      Status committed = ok ? Status::ok() : client_->failure("committing the transaction", error, &reply);
       bson_destroy(&reply);
       st.session.reset();
-      if (!ok) return client_->failure("committing the transaction", error);
+      DECANT_TRY(committed);
     }
     if (single_) return Status::ok();  // indexes after the commit
     // A stream without documents still makes its collection.
