@@ -5,7 +5,7 @@
 # is a transient failure: --txn single starts over (the server dropped the open transaction),
 # --txn batch continues after the checkpoint committed with the last batch; both finish with
 # the archive's content (decant diff: counts and digests). The source documents come from the
-# shared server (hence its lock); 12,000 generated documents in two collections.
+# shared server (hence its lock); 40,000 generated documents in two collections.
 # servers: secantus
 servers=$(cd "$(dirname "$0")/../../tools/servers" && pwd)  # before testlib moves into $TMP
 ROOT=$(cd "$servers/../.." && pwd)
@@ -22,8 +22,8 @@ mongo() { "$PY" -c "import pymongo; c = pymongo.MongoClient('$1'); $2"; }
 
 src=${DECANT_TEST_SECANTUS_URI%/}/retry_mongo_src
 mongo "$src" "db = c.get_default_database(); db.client.drop_database(db.name)
-db.people.insert_many([{'_id': i, 'name': 'user %d' % i, 'tags': ['t%d' % (i % 7)] * (i % 4)} for i in range(8000)])
-db.orders.insert_many([{'_id': 'o%05d' % i, 'n': i * 1000003, 'nested': {'i': i}} for i in range(4000)])"
+db.people.insert_many([{'_id': i, 'name': 'user %d' % i, 'tags': ['t%d' % (i % 7)] * (i % 4)} for i in range(30000)])
+db.orders.insert_many([{'_id': 'o%05d' % i, 'n': i * 1000003, 'nested': {'i': i}} for i in range(10000)])"
 "$DECANT" export -q "$src" -o "$TMP/a.ndjson.zst" || fail "export"
 mongo "$src" "c.drop_database('retry_mongo_src')"
 
@@ -34,22 +34,27 @@ check_eq "$(mongo "$own/probe" "print(c.probe.t.count_documents({}))")" "1" "the
 [[ $(<"$TMP/own/pid") != "$pid_before" ]] || fail "the restarted server has the same PID"
 checks=$((checks + 1))
 
-# restarted TXN MESSAGE: an import with --txn TXN, its server restarted after 6,000 records,
+# restarted TXN MESSAGE: an import with --txn TXN, its server restarted after 10,500 records (in
+# the middle of a transaction: batch mode commits every 1,000),
 # finishes with the archive's content after retrying; MESSAGE is what it says about the retry.
 restarted() {
   local db=retried_$1
   # decant is stopped while its server restarts, so that the restart lands mid-import.
-  act_after 6000 "kill -STOP \$pid; restart; kill -CONT \$pid" import "$own/$db" -i "$TMP/a.ndjson.zst" --txn "$1" \
+  act_after 10500 "kill -STOP \$pid; restart; kill -CONT \$pid" import "$own/$db" -i "$TMP/a.ndjson.zst" --txn "$1" \
     --retries 8 --report "$TMP/$1.json"
   check_eq "$acted_rc" "0" "--txn $1: the import survives the restart"
   check_contains "$TMP/acted.err" "transient failure" "--txn $1: the lost connection is reported as transient"
   check_contains "$TMP/acted.err" "$2" "--txn $1: what the retry did is told"
-  check_eq "$(jq -c '[.ok, .retries >= 1, .records]' "$TMP/$1.json")" "[true,true,12000]" "--txn $1: the report counts the retry"
+  check_eq "$(jq -c '[.ok, .retries >= 1, .records]' "$TMP/$1.json")" "[true,true,40000]" "--txn $1: the report counts the retry"
   run diff "$TMP/a.ndjson.zst" "$own/$db"
   check_rc 0 "--txn $1: after the restart the target equals the archive"
   check_contains "$TMP/out" "equal: 2 streams" "--txn $1: counts and digests equal"
 }
 
 restarted single "retry 1 of 8"
+restarted batch "after the target's checkpoint"
+check_eq "$(jq '.resumed.after_line > 0' "$TMP/batch.json")" "true" "--txn batch: it resumed after a checkpoint"
+check_eq "$(mongo "$own/retried_batch" "print(','.join(sorted(c.retried_batch.list_collection_names())))")" \
+  "orders,people" "--txn batch: the checkpoint is gone at the end"
 
 finish
