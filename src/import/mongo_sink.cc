@@ -744,12 +744,13 @@ void register_mongo_sink(SinkRegistry& registry) {
       .scheme = "mongodb",
       .summary = "MongoDB (mongodb://[user:password@]host[:port]/DB[?options], or --db DB)",
       .capabilities = "transactions where the server has them (single, stream: at most 50,000 documents or 64 MiB "
-                      "each; batch: one per bulk, with a checkpoint for --resume); without them stream loads a staging "
+                      "each; batch: one per bulk, with a checkpoint for --resume, and one per isolated batch for --max-errors); without them stream loads a staging "
                       "collection and swaps it in with renameCollection, batch writes bulks that do not roll back; "
                       "indexes after the data",
       .txn_modes = {TxnMode::kStream, TxnMode::kBatch, TxnMode::kSingle},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
                             ConflictPolicy::kMerge},
+      .isolates_batches = true,
       .resumable = true,
       .options = {{"db", BackendOption::Type::kString, "MongoDB: the database, when the URI's path names none"}},
       .open = MongoSink::open,
