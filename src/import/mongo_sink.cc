@@ -9,7 +9,9 @@
 //   without (mongo-java-server, a standalone mongod): stream loads a staging collection and
 //   swaps it in with renameCollection (dropTarget), single is refused, batch writes each bulk
 //   on its own; no checkpoint.
+#include <cmath>
 #include <map>
+#include <unordered_set>
 
 #include "backends/mongo_client.h"
 #include "format/uri.h"
@@ -153,6 +155,7 @@ class MongoSink final : public Sink {
   }
 
   Status commit() override {
+    if (options_.dry_run) return finish_dry_run();
     DECANT_TRY(commit_transaction(/*final=*/true));  // --txn single: the archive's
     // Complete: the checkpoint goes. A resume after a crash just before this skips every
     // record and removes it then.
@@ -181,7 +184,7 @@ class MongoSink final : public Sink {
       mongoc_collection_drop_with_opts(c.get(), nullptr, &error);
     }
     for (auto& [name, st] : streams_) {
-      if (st.staged && !st.swapped) {
+      if (st.staged && !st.swapped && !options_.dry_run) {
         Collection c(collection(st.load));
         bson_error_t error;
         mongoc_collection_drop_with_opts(c.get(), nullptr, &error);
@@ -191,7 +194,7 @@ class MongoSink final : public Sink {
 
   // A checkpoint needs the batch's transaction: a server without transactions keeps none.
   void track(const Checkpoint* checkpoint) override {
-    checkpoint_ = info_.transactions && options_.txn != TxnMode::kSingle ? checkpoint : nullptr;
+    checkpoint_ = info_.transactions && options_.txn != TxnMode::kSingle && !options_.dry_run ? checkpoint : nullptr;
   }
 
   Result<std::optional<Checkpoint>> stored_checkpoint() override {
@@ -247,13 +250,17 @@ class MongoSink final : public Sink {
     for (auto& [name, st] : streams_) {
       st.written_at_batch = st.written;
       st.skipped_at_batch = st.skipped;
+      st.conflicts_at_batch = st.conflicts;
+      st.bytes_at_batch = st.bytes;
+      st.batch_ids.clear();
     }
     return Status::ok();
   }
 
   Status end_batch() override {
+    Status committed = commit_batch();  // still in the batch: a dry run notes its _ids as the batch's
     in_batch_ = false;
-    return commit_batch();
+    return committed;
   }
 
   Status abort_batch() override {
@@ -263,6 +270,10 @@ class MongoSink final : public Sink {
       st.pending_bytes = 0;
       st.written = st.written_at_batch;
       st.skipped = st.skipped_at_batch;
+      st.conflicts = st.conflicts_at_batch;
+      st.bytes = st.bytes_at_batch;
+      for (const std::string& id : st.batch_ids) st.ids.erase(id);
+      st.batch_ids.clear();
     }
     if (in_txn_) {
       bson_error_t error;
@@ -289,6 +300,17 @@ class MongoSink final : public Sink {
     int64_t skipped = 0;
     int64_t written_at_batch = 0;  // at begin_batch, restored by abort_batch
     int64_t skipped_at_batch = 0;
+    // --dry-run: the collection as it was, and the documents whose _id it (or the archive before
+    // them) already has.
+    bool existed = false;
+    int64_t existing = 0;
+    int64_t conflicts = 0;
+    std::string first_conflict;
+    int64_t bytes = 0;
+    std::unordered_set<std::string> ids;  // each _id of the archive so far, as BSON
+    std::vector<std::string> batch_ids;   // those of the isolated batch, forgotten if it fails
+    int64_t conflicts_at_batch = 0;
+    int64_t bytes_at_batch = 0;
   };
 
   static constexpr const char* kCheckpointCollection = "_decant_checkpoint";
@@ -308,7 +330,7 @@ class MongoSink final : public Sink {
 
   // One session for the import; its transactions follow one another.
   Status start_transaction() {
-    if (in_txn_) return Status::ok();
+    if (in_txn_ || options_.dry_run) return Status::ok();
     bson_error_t error;
     if (!session_) {
       session_.reset(mongoc_client_start_session(client_->get(), nullptr, &error));
@@ -417,6 +439,7 @@ class MongoSink final : public Sink {
   }
 
   Status open_stream(State& st) {
+    if (options_.dry_run) return look_at_target(st);
     bson_error_t error;
     if (st.staged) {
       // The staging collection starts as a copy of the target, so that conflict policies meet
@@ -551,6 +574,7 @@ class MongoSink final : public Sink {
 
   Status flush(State& st) {
     if (st.pending.empty()) return Status::ok();
+    if (options_.dry_run) return check_bulk(st);
     if (info_.transactions && !st.staged) {
       DECANT_TRY(start_transaction());  // --txn batch: the batch's, begun by its first bulk
       txn_documents_ += static_cast<int64_t>(st.pending.size());
@@ -636,6 +660,10 @@ class MongoSink final : public Sink {
 
   Status finish_stream(const std::string& name, State& st) {
     DECANT_TRY(flush(st));
+    if (options_.dry_run) {
+      note_plan(st);
+      return Status::ok();
+    }
     if (st.skipped)
       options_.note(collection_frame(st.target) + ": " + std::to_string(st.skipped) +
                     " documents skipped, their _id already present (--conflict skip)");
@@ -663,6 +691,171 @@ class MongoSink final : public Sink {
     // Its collection (an empty stream still makes one) and indexes once the transaction commits.
     after_commit_.push_back(name);
     if (options_.txn == TxnMode::kStream && --open_streams_ == 0) return commit_transaction(/*final=*/false);
+    return Status::ok();
+  }
+
+  // --dry-run: whether the collection exists, and with how many documents.
+  Status look_at_target(State& st) {
+    bson_error_t error;
+    st.existed = mongoc_database_has_collection(client_->database(), st.target.c_str(), &error);
+    if (!st.existed && error.code != 0) return client_->failure("listCollections", error);
+    if (!st.existed) return Status::ok();
+    Collection c(collection(st.target));
+    bson_t all = BSON_INITIALIZER;
+    st.existing = mongoc_collection_count_documents(c.get(), &all, nullptr, nullptr, nullptr, &error);
+    if (st.existing < 0) return client_->failure("counting its documents", error);
+    return Status::ok();
+  }
+
+  // An _id as the server compares it: numbers of equal value are one key whatever their type.
+  static std::string id_key(const bson_iter_t* id) {
+    bson_t one = BSON_INITIALIZER;
+    bool integral = BSON_ITER_HOLDS_INT32(id) || BSON_ITER_HOLDS_INT64(id);
+    double real = BSON_ITER_HOLDS_DOUBLE(id) ? bson_iter_double(id) : 0.5;
+    if (integral || (real == static_cast<double>(static_cast<int64_t>(real)) && std::abs(real) < 9e15))
+      bson_append_int64(&one, "", 0, integral ? bson_iter_as_int64(id) : static_cast<int64_t>(real));
+    else
+      bson_append_iter(&one, "", 0, id);
+    std::string key(reinterpret_cast<const char*>(bson_get_data(&one)), one.len);
+    bson_destroy(&one);
+    return key;
+  }
+
+  // --dry-run: a bulk's documents are counted, not written; those whose _id the collection (as
+  // the import would find it) or an earlier document has are looked up with one query per bulk.
+  Status check_bulk(State& st) {
+    bool target_counts = st.existed && !options_.drop && !options_.truncate;
+    bson_t* query = bson_new();
+    bson_t id_filter, in;
+    bson_append_document_begin(query, "_id", 3, &id_filter);
+    bson_append_array_begin(&id_filter, "$in", 3, &in);
+    std::vector<std::string> keys;
+    uint32_t n = 0;
+    for (BsonPtr& doc : st.pending) {
+      st.bytes += doc->len;
+      bson_iter_t id;
+      if (!bson_iter_init_find(&id, doc.get(), "_id")) {
+        ++st.written;
+        keys.emplace_back();
+        continue;
+      }
+      keys.push_back(id_key(&id));
+      char index[16];
+      const char* ik;
+      size_t il = bson_uint32_to_string(n++, &ik, index, sizeof index);
+      bson_append_iter(&in, ik, static_cast<int>(il), &id);
+    }
+    bson_append_array_end(&id_filter, &in);
+    bson_append_document_end(query, &id_filter);
+    std::unordered_set<std::string> in_target;
+    Status looked = Status::ok();
+    if (target_counts && n > 0) {
+      Collection c(collection(st.target));
+      bson_t* opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}");
+      MongoCursor cursor(mongoc_collection_find_with_opts(c.get(), query, opts, nullptr));
+      const bson_t* found;
+      while (mongoc_cursor_next(cursor.get(), &found)) {
+        bson_iter_t id;
+        if (!bson_iter_init_find(&id, found, "_id")) continue;
+        in_target.insert(id_key(&id));
+      }
+      bson_error_t error;
+      if (mongoc_cursor_error(cursor.get(), &error)) looked = client_->failure("looking up _id", error);
+      bson_destroy(opts);
+    }
+    bson_destroy(query);
+    DECANT_TRY(looked);
+    std::string refused;
+    for (size_t i = 0; i < st.pending.size(); ++i) {
+      const std::string& key = keys[i];
+      if (key.empty()) continue;
+      bool conflict = in_target.count(key) || st.ids.count(key);
+      if (!conflict) {
+        st.ids.insert(key);
+        if (in_batch_) st.batch_ids.push_back(key);
+        ++st.written;
+        continue;
+      }
+      ++st.conflicts;
+      bson_iter_t id;
+      bson_iter_init_find(&id, st.pending[i].get(), "_id");
+      bson_t one = BSON_INITIALIZER;
+      bson_append_iter(&one, "_id", 3, &id);
+      char* json = bson_as_relaxed_extended_json(&one, nullptr);
+      std::string shown = json ? json : "?";
+      bson_free(json);
+      bson_destroy(&one);
+      if (st.first_conflict.empty()) st.first_conflict = shown;
+      if (refused.empty()) refused = shown;
+    }
+    st.pending.clear();
+    st.pending_bytes = 0;
+    // In isolated batches a conflict is a reject, as the import would make it.
+    if (!refused.empty() && options_.isolated_batches && options_.conflict == ConflictPolicy::kError)
+      return Status::target(collection_frame(st.target) +
+                            ": dry run: duplicate key, already in the collection or earlier in the archive (dup key: " +
+                            refused + ")");
+    return Status::ok();
+  }
+
+  void note_plan(const State& st) const {
+    std::string plan = collection_frame(st.target) + ": ";
+    if (!st.existed) {
+      plan += "would create it and insert " + with_s(st.written, "document");
+    } else {
+      plan += "exists with " + with_s(st.existing, "document");
+      if (options_.drop) plan += "; would be dropped and created again (--drop)";
+      else if (options_.truncate) plan += ", which would be deleted (--truncate)";
+      plan += "; would add " + with_s(st.written, "document");
+    }
+    if (st.conflicts > 0) {
+      const char* fate = options_.conflict == ConflictPolicy::kSkip      ? " (--conflict skip: not written)"
+                         : options_.conflict == ConflictPolicy::kReplace ? " (--conflict replace: they would replace those documents)"
+                         : options_.conflict == ConflictPolicy::kMerge   ? " (--conflict merge: they would update those documents)"
+                                                                          : "";
+      plan += "; " + with_s(st.conflicts, "document") + (st.conflicts == 1 ? " has" : " have") + " an _id already in the collection or earlier in the archive" +
+              fate;
+    }
+    if (!st.info.indexes.empty()) plan += "; then " + with_s(static_cast<int64_t>(st.info.indexes.size()), "index") + " built";
+    options_.note("mongodb: dry run: " + plan);
+  }
+
+  // --dry-run: the size of the documents beside the database's and the server's free disk (in
+  // dbStats where the server reports it), then the conflicts --conflict error would fail on.
+  Status finish_dry_run() {
+    int64_t bytes = 0, conflicts = 0;
+    std::string first;
+    for (const auto& [name, st] : streams_) {
+      bytes += st.bytes;
+      if (options_.conflict == ConflictPolicy::kError && !options_.isolated_batches && st.conflicts > 0) {
+        conflicts += st.conflicts;
+        if (first.empty()) first = collection_frame(name) + " " + st.first_conflict;
+      }
+    }
+    bson_t* stats = BCON_NEW("dbStats", BCON_INT32(1));
+    bson_t reply;
+    Status asked = client_->command(stats, &reply);
+    bson_destroy(stats);
+    int64_t data = -1, total = -1, used = -1;
+    bson_iter_t it;
+    if (asked && bson_iter_init_find(&it, &reply, "dataSize")) data = bson_iter_as_int64(&it);
+    if (asked && bson_iter_init_find(&it, &reply, "fsTotalSize")) total = bson_iter_as_int64(&it);
+    if (asked && bson_iter_init_find(&it, &reply, "fsUsedSize")) used = bson_iter_as_int64(&it);
+    bson_destroy(&reply);
+    std::string what = "mongodb: dry run: the documents total about " + megabytes(bytes) + " of BSON";
+    if (data >= 0) what += "; the database holds " + megabytes(data);
+    if (total <= 0 || used < 0) {
+      options_.note(what + "; the server does not report its free disk (dbStats has no fsTotalSize)");
+    } else {
+      options_.note(what + "; the server's file system has " + megabytes(total - used) + " free");
+      if (bytes > total - used)
+        return Status::target("mongodb: dry run: the import needs about " + megabytes(bytes) +
+                              " but the server's file system has " + megabytes(total - used) + " free");
+    }
+    if (conflicts > 0)
+      return Status::target("mongodb: dry run: " + with_s(conflicts, "document") + (conflicts == 1 ? " has" : " have") +
+                            " an _id already in the collection or earlier in the archive: the import would fail "
+                            "(--conflict error; use skip, replace or merge); the first, " + first);
     return Status::ok();
   }
 
@@ -750,6 +943,7 @@ void register_mongo_sink(SinkRegistry& registry) {
       .txn_modes = {TxnMode::kStream, TxnMode::kBatch, TxnMode::kSingle},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
                             ConflictPolicy::kMerge},
+      .dry_run = true,
       .isolates_batches = true,
       .resumable = true,
       .options = {{"db", BackendOption::Type::kString, "MongoDB: the database, when the URI's path names none"}},
