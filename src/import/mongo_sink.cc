@@ -639,7 +639,8 @@ class MongoSink final : public Sink {
     mongoc_bulk_operation_destroy(bulk);
     WriteErrors errors = write_errors(&reply);
     bson_iter_t matched;
-    int64_t skipped_existing = skip_by_upsert && bson_iter_init_find(&matched, &reply, "nMatched") ? bson_iter_as_int64(&matched) : 0;
+    int64_t skipped_existing =
+        skip_by_upsert && bson_iter_init_find(&matched, &reply, "nMatched") ? bson_iter_as_int64(&matched) : 0;
     // Without write errors of its documents the bulk failed as a whole: lost connection, server
     // shutting down, an aborted transaction.
     Status failed = ok ? Status::ok()
@@ -809,14 +810,16 @@ class MongoSink final : public Sink {
       plan += "; would add " + with_s(st.written, "document");
     }
     if (st.conflicts > 0) {
-      const char* fate = options_.conflict == ConflictPolicy::kSkip      ? " (--conflict skip: not written)"
-                         : options_.conflict == ConflictPolicy::kReplace ? " (--conflict replace: they would replace those documents)"
-                         : options_.conflict == ConflictPolicy::kMerge   ? " (--conflict merge: they would update those documents)"
-                                                                          : "";
-      plan += "; " + with_s(st.conflicts, "document") + (st.conflicts == 1 ? " has" : " have") + " an _id already in the collection or earlier in the archive" +
-              fate;
+      const char* fate = options_.conflict == ConflictPolicy::kSkip ? " (--conflict skip: not written)"
+                         : options_.conflict == ConflictPolicy::kReplace
+                             ? " (--conflict replace: they would replace those documents)"
+                         : options_.conflict == ConflictPolicy::kMerge ? " (--conflict merge: they would update those documents)"
+                                                                       : "";
+      plan += "; " + with_s(st.conflicts, "document") + (st.conflicts == 1 ? " has" : " have") +
+              " an _id already in the collection or earlier in the archive" + fate;
     }
-    if (!st.info.indexes.empty()) plan += "; then " + with_s(static_cast<int64_t>(st.info.indexes.size()), "index") + " built";
+    if (!st.info.indexes.empty())
+      plan += "; then " + with_s(static_cast<int64_t>(st.info.indexes.size()), "index") + " built";
     options_.note("mongodb: dry run: " + plan);
   }
 
@@ -937,9 +940,9 @@ void register_mongo_sink(SinkRegistry& registry) {
       .scheme = "mongodb",
       .summary = "MongoDB (mongodb://[user:password@]host[:port]/DB[?options], or --db DB)",
       .capabilities = "transactions where the server has them (single, stream: at most 50,000 documents or 64 MiB "
-                      "each; batch: one per bulk, with a checkpoint for --resume, and one per isolated batch for --max-errors); without them stream loads a staging "
-                      "collection and swaps it in with renameCollection, batch writes bulks that do not roll back; "
-                      "indexes after the data",
+                      "each; batch: one per bulk, with a checkpoint for --resume, and one per isolated batch for "
+                      "--max-errors); without them stream loads a staging collection and swaps it in with "
+                      "renameCollection, batch writes bulks that do not roll back; indexes after the data",
       .txn_modes = {TxnMode::kStream, TxnMode::kBatch, TxnMode::kSingle},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
                             ConflictPolicy::kMerge},

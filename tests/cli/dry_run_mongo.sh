@@ -7,14 +7,10 @@
 # build, and the size of the documents beside the database's and the server's free disk. With
 # --max-errors the conflicts are counted as rejects. On SecantusDB and on mongo-java-server.
 # servers: secantus mongo-java
-ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
-use_server secantus
+use_secantus
 use_server mongo-java
-PY=$ROOT/.venv/secantus/bin/python
-uri=${DECANT_TEST_SECANTUS_URI%/}
-db=$uri/dry_mongo
-mongo() { "$PY" -c "import pymongo; c = pymongo.MongoClient('$uri'); $1"; }
+db=$SECANTUS/dry_mongo
 # The target's collections and their documents, and each document, as they stand.
 contents() {
   mongo "db = c.dry_mongo; print(sorted((n, sorted(map(str, db[n].find()))) for n in db.list_collection_names()))" | md5sum

@@ -6,13 +6,10 @@
 # many rejects fail the import; --max-errors is refused in stream mode (MongoDB has no savepoints)
 # and on mongo-java-server (no transactions to undo a batch with).
 # servers: secantus mongo-java
-ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
-use_server secantus
+use_secantus
 use_server mongo-java
-PY=$ROOT/.venv/secantus/bin/python
-uri=${DECANT_TEST_SECANTUS_URI%/}
-mongo() { "$PY" -c "import pymongo; c = pymongo.MongoClient('$uri'); $1"; }
+uri=$SECANTUS
 # fresh DB: the database with three documents of its own whose _id the archive has too.
 fresh() {
   mongo "c.drop_database('$1'); c['$1'].t.insert_many([{'_id': i, 'mine': True} for i in (5, 500, 999)])"

@@ -8,18 +8,14 @@
 # there and the checkpoint is gone. A checkpoint of another archive is refused, and so is
 # --resume on mongo-java-server, which has no transactions. 15,000 generated documents.
 # servers: secantus mongo-java
-ROOT=$(realpath "$(dirname "$0")/../..")
 source "$(dirname "$0")/testlib.bash" "$@"
-use_server secantus
+use_secantus
 use_server mongo-java
-PY=$ROOT/.venv/secantus/bin/python
 
 seed=${RESUME_SEED:-$RANDOM}
 RANDOM=$seed
 echo "resume_mongo: random seed $seed (RESUME_SEED=$seed reproduces the kill points)"
-uri=${DECANT_TEST_SECANTUS_URI%/}
-# mongo SCRIPT: runs SCRIPT with `c`, a pymongo client of the shared SecantusDB.
-mongo() { "$PY" -c "import pymongo; c = pymongo.MongoClient('$uri'); $1"; }
+uri=$SECANTUS
 # The collections and their indexes, sorted.
 shape() {
   mongo "db = c['$1']; print(' '.join(sorted('%s:%s' % (n, ','.join(sorted(i['name'] for i in db[n].list_indexes())))

@@ -7,30 +7,26 @@
 # the archive's content (decant diff: counts and digests). The source documents come from the
 # shared server (hence its lock); 40,000 generated documents in two collections.
 # servers: secantus
-servers=$(cd "$(dirname "$0")/../../tools/servers" && pwd)  # before testlib moves into $TMP
-ROOT=$(cd "$servers/../.." && pwd)
 source "$(dirname "$0")/testlib.bash" "$@"
-use_server secantus
-PY=$ROOT/.venv/secantus/bin/python
+use_secantus
+servers=$ROOT/tools/servers
 
 trap 'bash "$servers/secantus.sh" stop "$TMP/own" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 (cd / && bash "$servers/secantus.sh" start "$TMP/own") >/dev/null || fail "starting a server of our own"
 own=$(source "$TMP/own/env" && echo "${DECANT_TEST_SECANTUS_URI%/}")
 restart() { (cd / && bash "$servers/secantus.sh" restart "$TMP/own") >/dev/null 2>>"$TMP/restart.err"; }
-# mongo URI SCRIPT: runs SCRIPT with `c`, a pymongo client of URI.
-mongo() { "$PY" -c "import pymongo; c = pymongo.MongoClient('$1'); $2"; }
 
-src=${DECANT_TEST_SECANTUS_URI%/}/retry_mongo_src
-mongo "$src" "db = c.get_default_database(); db.client.drop_database(db.name)
+src=$SECANTUS/retry_mongo_src
+mongo "db = c.get_default_database(); db.client.drop_database(db.name)
 db.people.insert_many([{'_id': i, 'name': 'user %d' % i, 'tags': ['t%d' % (i % 7)] * (i % 4)} for i in range(30000)])
-db.orders.insert_many([{'_id': 'o%05d' % i, 'n': i * 1000003, 'nested': {'i': i}} for i in range(10000)])"
+db.orders.insert_many([{'_id': 'o%05d' % i, 'n': i * 1000003, 'nested': {'i': i}} for i in range(10000)])" "$src"
 "$DECANT" export -q "$src" -o "$TMP/a.ndjson.zst" || fail "export"
-mongo "$src" "c.drop_database('retry_mongo_src')"
+mongo "c.drop_database('retry_mongo_src')" "$src"
 
 pid_before=$(<"$TMP/own/pid")
-mongo "$own/probe" "c.probe.t.insert_one({'_id': 1})"
+mongo "c.probe.t.insert_one({'_id': 1})" "$own/probe"
 restart || fail "restart: $(cat "$TMP/restart.err")"
-check_eq "$(mongo "$own/probe" "print(c.probe.t.count_documents({}))")" "1" "the server keeps its data across a restart"
+check_eq "$(mongo "print(c.probe.t.count_documents({}))" "$own/probe")" "1" "the server keeps its data across a restart"
 [[ $(<"$TMP/own/pid") != "$pid_before" ]] || fail "the restarted server has the same PID"
 checks=$((checks + 1))
 
@@ -54,7 +50,7 @@ restarted() {
 restarted single "retry 1 of 8"
 restarted batch "after the target's checkpoint"
 check_eq "$(jq '.resumed.after_line > 0' "$TMP/batch.json")" "true" "--txn batch: it resumed after a checkpoint"
-check_eq "$(mongo "$own/retried_batch" "print(','.join(sorted(c.retried_batch.list_collection_names())))")" \
+check_eq "$(mongo "print(','.join(sorted(c.retried_batch.list_collection_names())))" "$own/retried_batch")" \
   "orders,people" "--txn batch: the checkpoint is gone at the end"
 
 finish
