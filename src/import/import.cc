@@ -189,18 +189,22 @@ Status Importer::flush() {
   batch_size_ = 0;
   batch_bytes_ = 0;
   checkpoint_.records = summary_.records + int64_t(size);  // at most: some may be rejected
-  if (write_batch(0, size)) {
+  Status whole = write_batch(0, size);
+  if (whole) {
     ++summary_.batches_ok;
     for (size_t i = 0; i < size; ++i) DECANT_TRY(written(batch_[i].stream, batch_[i].hash));
     return Status::ok();
   }
+  // A lost connection or a conflict with another writer is no record's fault: the import is
+  // retried (--retries) instead of its records rejected.
+  if (whole.is_transient()) return whole;
   ++summary_.batches_failed;
   for (size_t i = 0; i < size; ++i) {
     Status alone = write_batch(i, i + 1);
     if (alone) {
       DECANT_TRY(written(batch_[i].stream, batch_[i].hash));
-    } else if (alone.side() != Side::kTarget) {
-      return alone;  // undoing the batch failed, or a bug: nothing to reject
+    } else if (alone.side() != Side::kTarget || alone.is_transient()) {
+      return alone;  // undoing the batch failed, a bug, or a transient failure: nothing to reject
     } else {
       DECANT_TRY(reject(batch_[i], std::move(alone)));
     }
@@ -223,6 +227,7 @@ Status Importer::write_batch(size_t begin, size_t end) {
   if (status) return status;
   Status undone = sink_.abort_batch();
   if (!undone) return Status::internal("undoing a failed batch: " + undone.message());
+  if (status.is_transient()) return status;
   return Status::target(status.message());
 }
 
