@@ -182,25 +182,28 @@ Status Importer::written(size_t stream, Hash128 hash) {
 }
 
 // Writes the batch whole in one isolated batch; when that fails, undoes it and writes each
-// record in a batch of its own, rejecting those that fail alone.
+// record in a batch of its own, rejecting those that fail alone. A target that refuses every
+// write (out of memory, read-only) fails the import instead: no record is to blame.
 Status Importer::flush() {
   if (batch_size_ == 0) return Status::ok();
   size_t size = batch_size_;
   batch_size_ = 0;
   batch_bytes_ = 0;
   checkpoint_.records = summary_.records + int64_t(size);  // at most: some may be rejected
-  if (write_batch(0, size)) {
+  Status whole = write_batch(0, size);
+  if (whole) {
     ++summary_.batches_ok;
     for (size_t i = 0; i < size; ++i) DECANT_TRY(written(batch_[i].stream, batch_[i].hash));
     return Status::ok();
   }
   ++summary_.batches_failed;
+  if (whole.side() != Side::kTarget || whole.refuses_writes()) return whole;
   for (size_t i = 0; i < size; ++i) {
     Status alone = write_batch(i, i + 1);
     if (alone) {
       DECANT_TRY(written(batch_[i].stream, batch_[i].hash));
-    } else if (alone.side() != Side::kTarget) {
-      return alone;  // undoing the batch failed, or a bug: nothing to reject
+    } else if (alone.side() != Side::kTarget || alone.refuses_writes()) {
+      return alone;  // undoing the batch failed, a bug, or the target takes no writes: nothing to reject
     } else {
       DECANT_TRY(reject(batch_[i], std::move(alone)));
     }
@@ -223,6 +226,7 @@ Status Importer::write_batch(size_t begin, size_t end) {
   if (status) return status;
   Status undone = sink_.abort_batch();
   if (!undone) return Status::internal("undoing a failed batch: " + undone.message());
+  if (status.refuses_writes()) return status;
   return Status::target(status.message());
 }
 
