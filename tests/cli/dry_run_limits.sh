@@ -3,7 +3,7 @@
 # (exit 4) and say so, writing nothing: a Redis server whose maxmemory is below what the
 # import needs (a server of this test's own, started into $TMP by tools/servers/redis.sh and
 # stopped by its PID, since maxmemory is server-wide), and a SQLite database and a LightRAG
-# working directory on a 64 kB tmpfs. The real import into that Redis with --max-errors fails
+# working directory on a 16 kB tmpfs. The real import into that Redis with --max-errors fails
 # on the server's OOM rather than rejecting records for it: no record is to blame. Mounting
 # needs root (as on the machine and in CI): without it the test fails.
 servers=$(cd "$(dirname "$0")/../../tools/servers" && pwd)  # before testlib moves into $TMP
@@ -12,7 +12,7 @@ source "$(dirname "$0")/testlib.bash" "$@"
 ((EUID == 0)) || { echo "FAIL: dry_run_limits mounts a tmpfs and must run as root" >&2; exit 1; }
 mkdir -p "$TMP/small"
 trap 'umount "$TMP/small" 2>/dev/null; bash "$servers/redis.sh" stop "$TMP/redis" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-mount -t tmpfs -o size=64k tmpfs "$TMP/small" || { echo "FAIL: cannot mount a tmpfs on $TMP/small" >&2; exit 1; }
+mount -t tmpfs -o size=16k tmpfs "$TMP/small" || { echo "FAIL: cannot mount a tmpfs on $TMP/small" >&2; exit 1; }
 
 # --- Redis over its maxmemory
 (cd / && bash "$servers/redis.sh" start "$TMP/redis") >/dev/null || fail "starting redis"
