@@ -2,7 +2,7 @@
 # LightRAG LLM-cache migration, JSON working directory -> Redis and -> PostgreSQL: LightRAG's own
 # lightrag.tools.migrate_llm_cache (interactive: answered on stdin) against
 # `decant export lightrag:DIR | decant import redis://… (postgres://…) --layout lightrag` and
-# `decant migrate` (the same two commands through a temporary archive file), on the same
+# `decant migrate` (the same two halves in one command, with an archive file), on the same
 # generated kv_store_llm_response_cache.json (CACHE_RECORDS default:extract entries) and the same
 # throwaway Redis and PostgreSQL (tools/servers/pgvector.sh), in one run. Needs .venv/lightrag
 # (tools/setup.sh --test). See bench/README.md.
@@ -104,6 +104,9 @@ for i in $(seq 1 "$RUNS"); do
   RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> PostgreSQL: decant export piped to decant import" --prepare "$pg_fresh" \
     --bytes "$bytes" --rows "$N" -- bash -c "'$DECANT' export 'lightrag:$D/rag_storage' -q -o - | '$DECANT' import '$PG_URL' --layout lightrag -q -i -"
   check_pg_count "$N" "decant export | import"
+  RUN_NUMBER=$((i - 1)) RUNS=1 measure "$S" "JSON dir -> PostgreSQL: decant migrate" --prepare "$pg_fresh" \
+    --bytes "$bytes" --rows "$N" -- bash -c "cd '$D' && env -u WORKSPACE -u POSTGRES_WORKSPACE WORKING_DIR='$D/rag_storage' POSTGRES_HOST='$DECANT_TEST_PGVECTOR_HOST' POSTGRES_PORT='$DECANT_TEST_PGVECTOR_PORT' POSTGRES_USER=postgres POSTGRES_DATABASE=lightrag_bench '$DECANT' migrate --from json --to postgres -q"
+  check_pg_count "$N" "decant migrate"
 done
 grep -q "SUCCESS" "$D/migrate_pg.log" || { log "migrate_llm_cache (PostgreSQL) did not report success"; tail "$D/migrate_pg.log" >&2; exit 1; }
 rm -rf "$D/rag_storage" "$D/sets.resp"

@@ -48,8 +48,9 @@ Result<std::unique_ptr<MongoClient>> MongoClient::open(const std::string& uri, c
   bson_t reply;
   bool ok = mongoc_client_command_simple(out->client_.get(), "admin", ping, nullptr, &reply, &error);
   bson_destroy(ping);
+  Status reached = ok ? Status::ok() : out->failure("cannot reach " + redact_uri(uri), error, &reply);
   bson_destroy(&reply);
-  if (!ok) return out->failure("cannot reach " + redact_uri(uri), error);
+  if (!reached) return reached;
   return out;
 }
 
@@ -64,8 +65,42 @@ MongoClient::~MongoClient() {
   if (database_) mongoc_database_destroy(database_);
 }
 
-Status MongoClient::failure(const std::string& what, const bson_error_t& error) const {
-  return Status::error(side_, what + ": " + error.message);
+bool mongo_transient_code(int64_t code) {
+  switch (code) {
+    case 6:      // HostUnreachable
+    case 7:      // HostNotFound
+    case 89:     // NetworkTimeout
+    case 91:     // ShutdownInProgress
+    case 112:    // WriteConflict
+    case 189:    // PrimarySteppedDown
+    case 9001:   // SocketException
+    case 10107:  // NotWritablePrimary
+    case 11600:  // InterruptedAtShutdown
+    case 11602:  // InterruptedDueToReplStateChange
+    case 13435:  // NotPrimaryNoSecondaryOk
+    case 13436:  // NotPrimaryOrSecondary
+      return true;
+    default: return false;
+  }
+}
+
+bool mongo_transient(const bson_error_t& error, const bson_t* reply) {
+  if (reply && (mongoc_error_has_label(reply, "TransientTransactionError") ||
+                mongoc_error_has_label(reply, "RetryableWriteError")))
+    return true;
+  switch (error.domain) {
+    // Name resolution, connect, a socket closed or timed out.
+    case MONGOC_ERROR_STREAM: return true;
+    case MONGOC_ERROR_SERVER_SELECTION: return error.code == MONGOC_ERROR_SERVER_SELECTION_FAILURE;
+    case MONGOC_ERROR_SERVER:
+    case MONGOC_ERROR_WRITE_CONCERN: return mongo_transient_code(error.code);
+    default: return false;
+  }
+}
+
+Status MongoClient::failure(const std::string& what, const bson_error_t& error, const bson_t* reply) const {
+  std::string message = what + ": " + error.message;
+  return mongo_transient(error, reply) ? Status::transient(side_, message) : Status::error(side_, message);
 }
 
 Status MongoClient::command(const bson_t* command, bson_t* reply, const bson_t* opts) {
@@ -73,7 +108,7 @@ Status MongoClient::command(const bson_t* command, bson_t* reply, const bson_t* 
   if (mongoc_database_command_with_opts(database_, command, nullptr, opts, reply, &error)) return Status::ok();
   bson_iter_t it;
   std::string name = bson_iter_init(&it, command) && bson_iter_next(&it) ? bson_iter_key(&it) : "command";
-  return failure(name, error);
+  return failure(name, error, reply);
 }
 
 Result<MongoServerInfo> MongoClient::server_info() {

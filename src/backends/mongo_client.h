@@ -62,8 +62,9 @@ class MongoClient {
   Status command(const bson_t* command, bson_t* reply, const bson_t* opts = nullptr);
   Result<MongoServerInfo> server_info();
 
-  // A Status for the side this client serves, one line.
-  Status failure(const std::string& what, const bson_error_t& error) const;
+  // A Status for the side this client serves, one line; transient (retried by `import
+  // --retries`) when mongo_transient says so of the error and the server's reply.
+  Status failure(const std::string& what, const bson_error_t& error, const bson_t* reply = nullptr) const;
 
  private:
   std::unique_ptr<mongoc_client_t, MongoClientFree> client_;
@@ -71,6 +72,14 @@ class MongoClient {
   std::string db_;
   Side side_ = Side::kSource;
 };
+
+// Whether a failure may go away when the same work is tried again (SPEC 11.4.3): the connection
+// lost or refused, no server selectable, a network timeout, the server shutting down or
+// stepping down, a write conflict, or a reply labelled TransientTransactionError or
+// RetryableWriteError. Everything else (a duplicate key, a refused login, a bad document) is
+// permanent.
+bool mongo_transient(const bson_error_t& error, const bson_t* reply);
+bool mongo_transient_code(int64_t code);
 
 // BSON -> Value (SPEC 11.4.2). Fails on the deprecated types decant does not carry (symbol,
 // undefined, DBPointer, code with scope), naming them.

@@ -1,15 +1,19 @@
 #include "cli/migrate.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +21,7 @@
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "export/source.h"
+#include "format/byte_io.h"
 #include "format/uri.h"
 #include "import/import.h"
 #include "import/sink.h"
@@ -102,6 +107,14 @@ std::string ask(const std::string& prompt) {
   return line;
 }
 
+nlohmann::json read_report(const std::string& report_path, int exit_code) {
+  std::optional<std::string> text = read_file(report_path);
+  nlohmann::json report = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+  if (!report.is_object())
+    report = {{"ok", false}, {"exit_code", exit_code}, {"error", {{"side", "internal"}, {"message", "no report"}}}};
+  return report;
+}
+
 // Runs one decant command in this process, as the command line would; its report lands in
 // `report_path` and is returned.
 nlohmann::json run_command(std::vector<std::string> args, const std::string& report_path) {
@@ -110,11 +123,7 @@ nlohmann::json run_command(std::vector<std::string> args, const std::string& rep
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  int code = run(static_cast<int>(args.size()), argv.data());
-  std::optional<std::string> text = read_file(report_path);
-  nlohmann::json report = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-  if (!report.is_object()) report = {{"ok", false}, {"exit_code", code}, {"error", {{"side", "internal"}, {"message", "no report"}}}};
-  return report;
+  return read_report(report_path, run(static_cast<int>(args.size()), argv.data()));
 }
 
 Side side_from_name(const std::string& name) {
@@ -126,6 +135,94 @@ Side side_from_name(const std::string& name) {
 std::string error_message(const nlohmann::json& report) {
   auto error = report.find("error");
   return error != report.end() && error->is_object() ? error->value("message", "") : "";
+}
+
+struct Halves {
+  nlohmann::json exported, imported;
+};
+
+// Copies the export's bytes from `from` into the archive file and, while the import reads,
+// into `to`; an import that stops reading early does not stop the copy, so the archive is
+// whole for a retry.
+Status copy_archive(int from, ByteSink& archive, int to) {
+  std::vector<char> buffer(1 << 20);
+  while (true) {
+    ssize_t n = ::read(from, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::internal(std::string("reading the export: ") + std::strerror(errno));
+    if (n == 0) return Status::ok();
+    DECANT_TRY(archive.write(std::string_view(buffer.data(), size_t(n))));
+    for (ssize_t done = 0; to >= 0 && done < n;) {
+      ssize_t w = ::write(to, buffer.data() + done, size_t(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        ::close(to);
+        to = -1;
+        break;
+      }
+      done += w;
+    }
+  }
+}
+
+// Runs the export in a child process into a pipe that fills the archive file. With `overlap`
+// the import reads the same bytes as they come; otherwise it reads the finished file.
+Result<Halves> run_halves(std::vector<std::string> export_args, std::vector<std::string> import_args,
+                          const std::string& archive_path, const std::string& work_dir, bool overlap) {
+  Result<std::unique_ptr<AtomicFileSink>> archive = AtomicFileSink::create(archive_path, false);
+  if (!archive) return archive.take_status();
+  int exported_bytes[2];
+  int import_bytes[2] = {-1, -1};
+  if (::pipe(exported_bytes) != 0 || (overlap && ::pipe(import_bytes) != 0))
+    return Status::internal(std::string("pipe: ") + std::strerror(errno));
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t child = ::fork();
+  if (child < 0) return Status::internal(std::string("fork: ") + std::strerror(errno));
+  if (child == 0) {
+    ::dup2(exported_bytes[1], STDOUT_FILENO);
+    // The import's end of the pipe stays with the parent alone, for the import to see its end.
+    for (int fd : {exported_bytes[0], exported_bytes[1], import_bytes[0], import_bytes[1]})
+      if (fd >= 0) ::close(fd);
+    nlohmann::json report = run_command(export_args, work_dir + "/export-report.json");
+    std::fflush(nullptr);
+    ::_exit(report.value("ok", false) ? 0 : 1);
+  }
+  ::close(exported_bytes[1]);
+  Status copied;
+  std::thread copier([&] {
+    copied = copy_archive(exported_bytes[0], **archive, import_bytes[1]);
+    ::close(exported_bytes[0]);
+    if (import_bytes[1] >= 0) ::close(import_bytes[1]);
+  });
+  Halves halves;
+  if (overlap) {
+    std::string pipe_name = "/dev/fd/" + std::to_string(import_bytes[0]);
+    import_args.insert(import_args.end(), {"-i", pipe_name});
+    halves.imported = run_command(import_args, work_dir + "/import-report.json");
+    ::close(import_bytes[0]);
+    // Errors name the archive file, which holds the same lines as the pipe.
+    if (halves.imported.contains("error") && halves.imported["error"].is_object()) {
+      std::string message = error_message(halves.imported);
+      for (size_t at; (at = message.find(pipe_name)) != std::string::npos;) message.replace(at, pipe_name.size(), archive_path);
+      halves.imported["error"]["message"] = message;
+    }
+  }
+  copier.join();
+  int wait_status = 0;
+  while (::waitpid(child, &wait_status, 0) < 0 && errno == EINTR) {
+  }
+  halves.exported = read_report(work_dir + "/export-report.json", WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 1);
+  if (!copied) halves.exported = {{"ok", false}, {"error", {{"side", "target"}, {"message", copied.message()}}}};
+  if (halves.exported.value("ok", false)) {
+    Status kept = (*archive)->finish();
+    if (!kept) return kept.context(archive_path);
+  }
+  if (!overlap && halves.exported.value("ok", false)) {
+    import_args.insert(import_args.end(), {"-i", archive_path});
+    halves.imported = run_command(import_args, work_dir + "/import-report.json");
+  }
+  return halves;
 }
 
 }  // namespace
@@ -287,38 +384,47 @@ Status MigrateCommand::run() {
     say(plan);
   }
 
-  // The archive sits between the two halves: a backup of what was moved, and what an
-  // interrupted or failed import is retried or resumed from.
+  // The archive sits between the two halves: a backup of what was moved, and what a failed
+  // import is retried or resumed from. It is written while the import reads the same bytes.
   std::error_code ec;
   fs::path work = fs::temp_directory_path(ec) / "decant-migrate-XXXXXX";
   std::string work_dir = work.string();
   if (!mkdtemp(work_dir.data())) return finish(Status::target("cannot create a directory in " + work.parent_path().string()));
-  std::string archive_path = archive.empty() ? work_dir + "/migration.ndjson.zst" : archive;
+  std::string archive_path = archive.empty() ? work_dir + "/migration.ndjson" : archive;
   facts["archive"] = archive_path;
   std::vector<std::string> common = {"--progress", quiet ? "off" : progress};
   if (quiet) common.push_back("-q");
 
+  // The import's progress stands for both halves: two progress lines would overwrite each other.
   std::vector<std::string> export_args = {"export", source->uri};
   for (const std::string& f : source_flags(*source)) export_args.push_back(f);
-  export_args.insert(export_args.end(), {"-o", archive_path});
-  export_args.insert(export_args.end(), common.begin(), common.end());
-  nlohmann::json exported = run_command(export_args, work_dir + "/export-report.json");
+  export_args.insert(export_args.end(), {"-o", "-", "--progress", "off", "-q"});
+  if (archive_path.ends_with(".zst")) export_args.insert(export_args.end(), {"--compress", "zstd"});
+  std::vector<std::string> import_args = {"import", target->uri};
+  for (const std::string& f : target_flags(*target)) import_args.push_back(f);
+  import_args.insert(import_args.end(), common.begin(), common.end());
+  // The import may read while the export writes only where nothing reaches the target before
+  // the archive's end has been verified: a dry run, or one transaction for the whole archive.
+  const SinkBackend* sink = builtin_sinks().find(target->uri);
+  bool single_txn = txn.empty() ? sink && !sink->txn_modes.empty() && sink->txn_modes.front() == TxnMode::kSingle
+                                : txn == "single";
+  Result<Halves> halves = run_halves(export_args, import_args, archive_path, work_dir, dry_run || single_txn);
+  if (!halves) {
+    fs::remove_all(work_dir, ec);
+    return finish(halves.take_status());
+  }
+  const nlohmann::json& exported = halves->exported;
+  const nlohmann::json& imported = halves->imported;
   facts["export"] = exported;
+  facts["import"] = imported;
   auto failed = [&](const std::string& during, const nlohmann::json& report, const std::string& kept) {
     return Status::error(side_from_name(report.value("error", nlohmann::json::object()).value("side", "internal")),
                          "migration stopped during the " + during + "; " + kept);
   };
   if (!exported.value("ok", false)) {
     fs::remove_all(work_dir, ec);
-    return finish(failed("export", exported, "nothing was written to " + redact_uri(target->uri)));
+    return finish(failed("export", exported, "the import rolled back; nothing was written to " + redact_uri(target->uri)));
   }
-
-  std::vector<std::string> import_args = {"import", target->uri};
-  for (const std::string& f : target_flags(*target)) import_args.push_back(f);
-  import_args.insert(import_args.end(), {"-i", archive_path});
-  import_args.insert(import_args.end(), common.begin(), common.end());
-  nlohmann::json imported = run_command(import_args, work_dir + "/import-report.json");
-  facts["import"] = imported;
 
   int64_t records_out = exported.value("records", int64_t(0));
   int64_t records_in = imported.value("records", int64_t(0));

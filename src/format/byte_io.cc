@@ -99,7 +99,7 @@ Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::create(const std::string
   if (!overwrite && ::access(path.c_str(), F_OK) == 0)
     return Status::usage(path + " already exists (use --force to overwrite)");
   std::random_device rd;
-  std::string temp = path + ".decant-tmp-" + std::to_string(rd() % 1000000);
+  std::string temp = path + std::string(kTempMarker) + std::to_string(rd() % 1000000);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::target("cannot create " + temp + ": " + errno_text());
   return std::unique_ptr<AtomicFileSink>(new AtomicFileSink(path, temp, fd));

@@ -87,6 +87,8 @@ class AtomicFileSink : public ByteSink {
   Status write(std::string_view bytes) override { return inner_->write(bytes); }
   Status finish() override;  // flush, fsync, rename
   const std::string& temp_path() const { return temp_path_; }
+  // In every temporary's name, after the destination's: what a kill -9 leaves behind.
+  static constexpr std::string_view kTempMarker = ".decant-tmp-";
 
  private:
   AtomicFileSink(std::string path, std::string temp_path, int fd);

@@ -827,11 +827,23 @@ Status decode_tag(std::string_view tag, simdjson::ondemand::value payload, Value
   return bad("unknown tag \"" + std::string(tag) + "\"");
 }
 
+// Whether the raw (escaped) JSON name at `name`, unterminated, starts with '$' once unescaped.
+// Bytes are compared only up to the first that differs, which the closing quote always does.
+bool starts_with_dollar(const char* name) {
+  if (name[0] == '$') return true;
+  static constexpr char kEscapedDollar[] = "\\u0024";
+  for (size_t i = 0; i + 1 < sizeof kEscapedDollar; ++i)
+    if (name[i] != kEscapedDollar[i]) return false;
+  return true;
+}
+
 // `start` is where the object's text begins, for a proof.
 Status decode_object(simdjson::ondemand::object obj, Value& out, int level, const char* start, CanonicalProof* proof) {
   // A tag is an object with exactly one member whose name starts with '$'. Only objects whose
-  // first name starts with '$', or with an escape that may spell one ("\u0024"), need counting,
-  // so plain documents are read in one pass.
+  // first name starts with '$', or with the escape that spells it ("\u0024"), need counting,
+  // so plain documents are read in one pass. The name is judged by its raw bytes: unescaping it
+  // here and again as a document's name would take its room in simdjson's string buffer twice,
+  // and a long enough name then runs past the buffer's end (found by libFuzzer).
   bool tag_candidate = false;
   {
     auto it = obj.begin();
@@ -840,9 +852,7 @@ Status decode_object(simdjson::ondemand::object obj, Value& out, int level, cons
       if (iterator != obj.end().value_unsafe()) {
         simdjson::ondemand::field first;
         if (auto err = (*iterator).get(first)) return json_error(err, "an object");
-        // raw() points into the line, unterminated: only its first byte may be read.
-        char c = *first.key().raw();
-        tag_candidate = c == '$' || c == '\\';
+        tag_candidate = starts_with_dollar(first.key().raw());
       }
     }
   }
@@ -855,7 +865,6 @@ Status decode_object(simdjson::ondemand::object obj, Value& out, int level, cons
     for (auto field : obj) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return json_error(err, "a tag");
-      if (!key.starts_with('$')) break;
       std::string tag(key);
       simdjson::ondemand::value payload;
       if (auto err = field.value().get(payload)) return json_error(err, "a tag payload");

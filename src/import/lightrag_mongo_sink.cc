@@ -97,6 +97,12 @@ class LightragMongoSink final : public Sink {
 
   Status commit() override { return plain_->commit(); }
   void rollback() override { plain_->rollback(); }
+  // Streams map one to one onto collections, so the plain sink's checkpoints and batches hold.
+  void track(const Checkpoint* checkpoint) override { plain_->track(checkpoint); }
+  Result<std::optional<Checkpoint>> stored_checkpoint() override { return plain_->stored_checkpoint(); }
+  Status begin_batch() override { return plain_->begin_batch(); }
+  Status end_batch() override { return plain_->end_batch(); }
+  Status abort_batch() override { return plain_->abort_batch(); }
 
  private:
   Status check_dimension(const Target& target) const {

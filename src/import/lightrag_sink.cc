@@ -1,13 +1,17 @@
 // LightRAG working-directory import (format/SPEC.md 11.5.3): each logical stream becomes the
 // file LightRAG keeps it in, written in the bytes LightRAG's own writers produce, through a
 // temporary sibling renamed into place when the import commits. One record is held at a time;
-// a vector matrix and a graph wait in temporary files until their file can be assembled.
+// a vector matrix and a graph wait in temporary files until their file can be assembled. With
+// --txn stream a checkpoint file beside them makes the import resumable (SPEC 11.5.3).
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <set>
+#include <sstream>
 #include <unordered_set>
 
 #include <xxhash.h>
@@ -72,6 +76,8 @@ class OutputFile {
     return Status::ok();
   }
   const std::string& path() const { return path_; }
+  // Where the bytes wait until commit renames them into place; empty in a dry run.
+  std::string temp_path() const { return file_ ? file_->temp_path() : ""; }
 
  private:
   explicit OutputFile(std::string path) : path_(std::move(path)) {}
@@ -150,6 +156,7 @@ class Target {
   // Whether commit() may run: the file is complete.
   virtual bool complete() const { return true; }
   virtual Status commit() = 0;
+  virtual std::string temp_path() const = 0;
 };
 
 // kv_store_NS.json (and doc status): Python's json.dump(indent=2). Merging into an existing file
@@ -198,6 +205,7 @@ class KeyValueTarget final : public Target {
   }
 
   Status commit() override { return out_->commit(); }
+  std::string temp_path() const override { return out_->temp_path(); }
 
  private:
   KeyValueTarget(const Context& context, const StreamId& id)
@@ -342,6 +350,7 @@ class VectorTarget final : public Target {
   }
 
   Status commit() override { return written_ ? out_->commit() : Status::ok(); }
+  std::string temp_path() const override { return out_->temp_path(); }
 
  private:
   Status check_dimension(int64_t dimension) {
@@ -458,6 +467,7 @@ class GraphFile {
     committed_ = true;
     return out_->commit();
   }
+  std::string temp_path() const { return out_->temp_path(); }
 
  private:
   class ByteSinkAdapter final : public ByteSink {
@@ -493,6 +503,7 @@ class GraphPartTarget final : public Target {
   }
   bool complete() const override { return graph_->both_ended(); }
   Status commit() override { return graph_->commit(); }
+  std::string temp_path() const override { return graph_->temp_path(); }
 
  private:
   std::shared_ptr<GraphFile> graph_;
@@ -518,9 +529,17 @@ class LightragSink final : public Sink {
     if (!committed_) rollback();
   }
 
-  Status begin() override { return Status::ok(); }
+  Status begin() override {
+    // Only now: the driver has compared the checkpoint's archive with this one.
+    if (resuming_) remove_stale_temporaries();
+    return Status::ok();
+  }
 
   Status begin_stream(const StreamInfo& stream) override {
+    if (resumed_.done.count(stream.name)) {  // its file is in place since an interrupted run
+      skipped_.insert(stream.name);
+      return Status::ok();
+    }
     Result<SinkStream> target_stream = sink_stream(stream, selection_);
     if (!target_stream) return target_stream.take_status();
     StreamId id = target_stream->id;
@@ -581,11 +600,28 @@ class LightragSink final : public Sink {
     if (found == streams_.end()) return Status::ok();
     Status ended = found->second.target->end();
     if (!ended) return std::move(ended).context(stream_file(root_, found->second.id));
+    std::string path = stream_file(root_, found->second.id);
     finished_ids_.push_back(found->second.id);
     ended_.push_back(std::move(found->second.target));
     streams_.erase(found);
-    if (options_.txn == TxnMode::kStream && ended_.back()->complete()) return ended_.back()->commit();
+    not_in_place_.emplace_back(stream, path);
+    if (options_.txn == TxnMode::kStream && ended_.back()->complete()) return commit_file(*ended_.back(), path);
     return Status::ok();
+  }
+
+  void track(const Checkpoint* checkpoint) override { checkpoint_ = checkpoint; }
+
+  Result<std::optional<Checkpoint>> stored_checkpoint() override {
+    std::string path = checkpoint_path();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::optional<Checkpoint>();
+    std::stringstream text;
+    text << in.rdbuf();
+    Result<Progress> stored = parse_checkpoint(text.str());
+    if (!stored) return stored.take_status().context(path);
+    resumed_ = std::move(stored.value());
+    resuming_ = true;
+    return std::optional<Checkpoint>(Checkpoint{resumed_.archive_id, resumed_.line, resumed_.records});
   }
 
   Status commit() override {
@@ -596,6 +632,9 @@ class LightragSink final : public Sink {
     committed_ = true;
     // Each file is written whole beside the one it replaces: all of it is needed at once.
     if (options_.dry_run) return check_free_space("lightrag", "the files would take", root_, dry_run_bytes_, options_);
+    std::error_code error;
+    if (checkpoint_ && !fs::remove(checkpoint_path(), error) && error)
+      return Status::target("cannot remove " + checkpoint_path() + ": " + error.message());
     return Status::ok();
   }
 
@@ -621,6 +660,109 @@ class LightragSink final : public Sink {
   LightragSink(std::string root, const SinkOptions& options, Selection selection)
       : root_(std::move(root)), options_(options), selection_(std::move(selection)) {}
 
+  // What the checkpoint file says: every record at or before `line` is in place, and so are
+  // the files of the `done` streams (records after `line` included). A file's rename commits
+  // it; the checkpoint names the file's temporary before the rename ("committing") and folds
+  // it in after, so a kill on either side is told apart by whether the temporary still exists.
+  struct Progress {
+    std::string archive_id;
+    int64_t line = 0;
+    int64_t records = 0;
+    std::set<std::string> done;
+  };
+
+  std::string checkpoint_path() const { return (fs::path(root_) / ".decant-import-checkpoint.json").string(); }
+
+  Result<Progress> parse_checkpoint(const std::string& text) const {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    auto bad = [](const std::string& why) {
+      return Status::target("not a decant import checkpoint (" + why + "); remove it to import afresh");
+    };
+    if (!j.is_object()) return bad("not a JSON object");
+    auto integer = [&](const nlohmann::json& in, const char* key, int64_t& out) {
+      auto it = in.find(key);
+      if (it == in.end() || !it->is_number_integer() || it->get<int64_t>() < 0) return false;
+      out = it->get<int64_t>();
+      return true;
+    };
+    auto names = [](const nlohmann::json& in, const char* key, std::set<std::string>& out) {
+      auto it = in.find(key);
+      if (it == in.end() || !it->is_array()) return false;
+      for (const nlohmann::json& name : *it) {
+        if (!name.is_string()) return false;
+        out.insert(name.get<std::string>());
+      }
+      return true;
+    };
+    Progress p;
+    auto id = j.find("archive_id");
+    if (id == j.end() || !id->is_string()) return bad("no archive_id");
+    p.archive_id = id->get<std::string>();
+    if (!integer(j, "line", p.line) || !integer(j, "records", p.records)) return bad("no line or records");
+    if (!names(j, "done", p.done)) return bad("no list of done streams");
+    auto committing = j.find("committing");
+    if (committing != j.end() && !committing->is_null()) {
+      auto temp = committing->find("temp");
+      if (!committing->is_object() || temp == committing->end() || !temp->is_string()) return bad("a malformed commit");
+      std::error_code error;
+      if (!fs::exists(fs::path(root_) / temp->get<std::string>(), error)) {  // renamed: the file is in place
+        if (!names(*committing, "streams", p.done)) return bad("a malformed commit");
+        if (committing->contains("line") && (!integer(*committing, "line", p.line) || !integer(*committing, "records", p.records)))
+          return bad("a malformed commit");
+      }
+    }
+    return p;
+  }
+
+  Status save_checkpoint(const nlohmann::json& committing) {
+    nlohmann::json j = {{"archive_id", checkpoint_->archive_id},
+                        {"line", resumed_.line},
+                        {"records", resumed_.records},
+                        {"done", resumed_.done},
+                        {"committing", committing}};
+    Result<std::unique_ptr<AtomicFileSink>> file = AtomicFileSink::create(checkpoint_path(), true);
+    if (!file) return file.take_status();
+    DECANT_TRY((*file)->write(j.dump()));
+    return (*file)->finish();
+  }
+
+  // --txn stream: puts one file in place and, when the import keeps a checkpoint, records it.
+  // The line advances only when no other stream is open or waiting for its file, for every
+  // record up to it to be in place.
+  Status commit_file(Target& target, const std::string& path) {
+    std::vector<std::string> names;
+    for (const auto& [name, file] : not_in_place_)
+      if (file == path) names.push_back(name);
+    bool checkpointing = checkpoint_ && !options_.dry_run;
+    bool advances = streams_.empty() && names.size() == not_in_place_.size();
+    if (checkpointing) {
+      // Relative to the directory, which a later run may name by another path.
+      std::string temp = fs::path(target.temp_path()).lexically_relative(root_).string();
+      nlohmann::json committing = {{"temp", temp}, {"streams", names}};
+      if (advances) committing.update({{"line", checkpoint_->line}, {"records", checkpoint_->records}});
+      DECANT_TRY(save_checkpoint(committing));
+    }
+    DECANT_TRY(target.commit());
+    std::erase_if(not_in_place_, [&](const auto& entry) { return entry.second == path; });
+    if (!checkpointing) return Status::ok();
+    resumed_.done.insert(names.begin(), names.end());
+    if (advances) {
+      resumed_.line = checkpoint_->line;
+      resumed_.records = checkpoint_->records;
+    }
+    return save_checkpoint(nullptr);
+  }
+
+  // The temporaries an interrupted run left in the directory and its workspace directories.
+  void remove_stale_temporaries() {
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(root_, error), end; !error && it != end; it.increment(error)) {
+      if (it.depth() > 0) it.disable_recursion_pending();
+      if (it->is_regular_file(error) && it->path().filename().string().find(AtomicFileSink::kTempMarker) != std::string::npos)
+        fs::remove(it->path(), error);
+    }
+  }
+
   Status make_directory(const std::string& dir) {
     if (options_.dry_run) return Status::ok();
     std::error_code error;
@@ -644,6 +786,10 @@ class LightragSink final : public Sink {
   std::unordered_set<std::string> skipped_;
   std::vector<std::string> created_;               // directories this import made
   int64_t dry_run_bytes_ = 0;
+  std::vector<std::pair<std::string, std::string>> not_in_place_;  // ended streams and their files, not yet renamed
+  const Checkpoint* checkpoint_ = nullptr;
+  Progress resumed_;                               // the checkpoint as stored (after a resume: as found)
+  bool resuming_ = false;
   Record document_;
   bool committed_ = false;
 };
@@ -655,10 +801,12 @@ void register_lightrag_sink(SinkRegistry& registry) {
       .scheme = "lightrag",
       .summary = "LightRAG working directory (lightrag:DIR), written as LightRAG writes it; created if missing",
       .capabilities = "every file through a temporary sibling renamed at commit (--txn stream: when its stream ends); "
-                      "KV files merge with --conflict error/skip/replace, vector and graph files are replaced with --drop/--truncate",
+                      "KV files merge with --conflict error/skip/replace, vector and graph files are replaced with --drop/--truncate; "
+                      "--resume (--txn stream) from DIR/.decant-import-checkpoint.json, kept beside the files put in place",
       .txn_modes = {TxnMode::kSingle, TxnMode::kStream},
       .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
       .dry_run = true,
+      .resumable = true,
       .options = import_options(),
       .open = LightragSink::open,
   });

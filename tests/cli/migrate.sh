@@ -107,6 +107,24 @@ check_eq "$(psql_ -d migrate_test -c "SELECT count(*) FROM lightrag_llm_cache WH
 grep -q "unused-pw" "$TMP/err" && fail "the PostgreSQL password appears in the output"
 pass
 
+# --- a source file that breaks half-way: PostgreSQL's import reads while the export writes
+# (one transaction), Redis's after it (batches commit); neither keeps anything
+rows() { psql_ -d migrate_test -c "SELECT (SELECT count(*) FROM lightrag_doc_full) + (SELECT count(*) FROM lightrag_llm_cache)"; }
+before=$(rows)
+cp -r rag_storage broken
+head -c 300 rag_storage/kv_store_text_chunks.json >broken/kv_store_text_chunks.json
+WORKING_DIR=broken run migrate --from json --to postgres --target-workspace broken --cache-types all --progress off
+check_rc 3 "a malformed source file fails the migration on the source side"
+check_contains "$TMP/err" "kv_store_text_chunks.json" "the error names the broken file"
+check_contains "$TMP/err" "migration stopped during the export; the import rolled back; nothing was written to postgres://" \
+  "the failure says nothing was written"
+check_eq "$(rows)" "$before" "PostgreSQL holds no record of the broken migration"
+check_eq "$(ls "$TMPDIR")" "" "the partial archive is removed"
+rcli -n 28 FLUSHDB >/dev/null
+WORKING_DIR=broken REDIS_URI=$BASE/28 run migrate --from json --to redis --cache-types all --progress off
+check_rc 3 "the same failure into Redis"
+check_eq "$(rcli -n 28 DBSIZE)" "0" "Redis holds no record of the broken migration"
+
 # --- a password from LightRAG's configuration never reaches a message or the report
 printf 'POSTGRES_HOST=127.0.0.1\nPOSTGRES_PORT=1\nPOSTGRES_USER=lr\nPOSTGRES_PASSWORD=s3cret-pw\n' >.env
 run migrate --from postgres --to json --report pg.json --progress off

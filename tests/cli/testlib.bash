@@ -15,6 +15,7 @@ TEST_NAME=$(basename "$0" .sh)
 [[ -x $DECANT ]] || { echo "FAIL: $DECANT is not an executable" >&2; exit 1; }
 [[ -f $CHINOOK ]] || { echo "FAIL: $CHINOOK is missing" >&2; exit 1; }
 
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/decant-cli-$TEST_NAME.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
@@ -26,6 +27,15 @@ use_server() {
   [[ -n $SERVERS && -f $env ]] || { echo "FAIL: the $1 server is not running ($env missing)" >&2; exit 1; }
   source "$env"
 }
+
+# use_secantus: the shared SecantusDB (named in `# servers:`): $SECANTUS, its URI without the
+# trailing slash, and `mongo SCRIPT [URI]`, which runs SCRIPT with `c`, a pymongo client of URI
+# (default $SECANTUS).
+use_secantus() {
+  use_server secantus
+  SECANTUS=${DECANT_TEST_SECANTUS_URI%/}
+}
+mongo() { "$ROOT/.venv/secantus/bin/python" -c "import pymongo; c = pymongo.MongoClient('${2:-$SECANTUS}'); $1"; }
 
 checks=0
 failures=0
