@@ -37,12 +37,20 @@ class [[nodiscard]] Status {
     s.transient_ = true;
     return s;
   }
+  // A refusal that is no record's fault: the target takes no writes for now (out of memory,
+  // read-only, disk full). --max-errors rejects no record for it: the import fails.
+  static Status target_refuses_writes(std::string m) {
+    Status s(Side::kTarget, std::move(m));
+    s.refuses_writes_ = true;
+    return s;
+  }
 
   bool is_ok() const { return side_ == Side::kNone; }
   explicit operator bool() const { return is_ok(); }
   Side side() const { return side_; }
   const std::string& message() const { return message_; }
   bool is_transient() const { return transient_; }
+  bool refuses_writes() const { return refuses_writes_; }
 
   // Prepends a context frame: "frame: message".
   Status& context(const std::string& frame) & {
@@ -56,6 +64,7 @@ class [[nodiscard]] Status {
   Side side_ = Side::kNone;
   std::string message_;
   bool transient_ = false;
+  bool refuses_writes_ = false;
 };
 
 template <typename T>

@@ -182,7 +182,8 @@ Status Importer::written(size_t stream, Hash128 hash) {
 }
 
 // Writes the batch whole in one isolated batch; when that fails, undoes it and writes each
-// record in a batch of its own, rejecting those that fail alone.
+// record in a batch of its own, rejecting those that fail alone. A target that refuses every
+// write (out of memory, read-only) fails the import instead: no record is to blame.
 Status Importer::flush() {
   if (batch_size_ == 0) return Status::ok();
   size_t size = batch_size_;
@@ -195,16 +196,18 @@ Status Importer::flush() {
     for (size_t i = 0; i < size; ++i) DECANT_TRY(written(batch_[i].stream, batch_[i].hash));
     return Status::ok();
   }
-  // A lost connection or a conflict with another writer is no record's fault: the import is
-  // retried (--retries) instead of its records rejected.
-  if (whole.is_transient()) return whole;
+  // A lost connection, a conflict with another writer or a target that takes no writes (out
+  // of memory, read-only) is no record's fault: the import is retried (--retries) or fails
+  // instead of its records rejected.
+  if (whole.is_transient() || whole.refuses_writes()) return whole;
   ++summary_.batches_failed;
+  if (whole.side() != Side::kTarget) return whole;  // undoing the batch failed, or a bug
   for (size_t i = 0; i < size; ++i) {
     Status alone = write_batch(i, i + 1);
     if (alone) {
       DECANT_TRY(written(batch_[i].stream, batch_[i].hash));
-    } else if (alone.side() != Side::kTarget || alone.is_transient()) {
-      return alone;  // undoing the batch failed, a bug, or a transient failure: nothing to reject
+    } else if (alone.side() != Side::kTarget || alone.is_transient() || alone.refuses_writes()) {
+      return alone;  // undoing the batch failed, a bug, or no record's fault: nothing to reject
     } else {
       DECANT_TRY(reject(batch_[i], std::move(alone)));
     }
@@ -227,7 +230,7 @@ Status Importer::write_batch(size_t begin, size_t end) {
   if (status) return status;
   Status undone = sink_.abort_batch();
   if (!undone) return Status::internal("undoing a failed batch: " + undone.message());
-  if (status.is_transient()) return status;
+  if (status.is_transient() || status.refuses_writes()) return status;
   return Status::target(status.message());
 }
 

@@ -42,19 +42,24 @@ bool is_llm_cache(const std::string& ns) {
   return ns.size() >= kLlmCacheNamespace.size() && ns.compare(ns.size() - kLlmCacheNamespace.size(), std::string::npos, kLlmCacheNamespace) == 0;
 }
 
-// One target file: a temporary sibling renamed over it by commit(), or, in a dry run, nothing.
+// One target file: a temporary sibling renamed over it by commit(), or, in a dry run (given
+// where to count the bytes it would write), nothing.
 class OutputFile {
  public:
-  static Result<std::unique_ptr<OutputFile>> create(const std::string& path, bool dry_run) {
+  static Result<std::unique_ptr<OutputFile>> create(const std::string& path, int64_t* dry_run_bytes) {
     std::unique_ptr<OutputFile> out(new OutputFile(path));
-    if (!dry_run) {
+    out->dry_run_bytes_ = dry_run_bytes;
+    if (!dry_run_bytes) {
       Result<std::unique_ptr<AtomicFileSink>> file = AtomicFileSink::create(path, true);
       if (!file) return file.take_status();
       out->file_ = std::move(file.value());
     }
     return out;
   }
-  Status write(std::string_view bytes) { return file_ ? file_->write(bytes) : Status::ok(); }
+  Status write(std::string_view bytes) {
+    if (dry_run_bytes_) *dry_run_bytes_ += int64_t(bytes.size());
+    return file_ ? file_->write(bytes) : Status::ok();
+  }
   // Writes and empties `buffer` once it is large.
   Status flush_if_large(std::string& buffer) {
     if (buffer.size() < (1 << 20)) return Status::ok();
@@ -78,6 +83,7 @@ class OutputFile {
   explicit OutputFile(std::string path) : path_(std::move(path)) {}
   std::string path_;
   std::unique_ptr<AtomicFileSink> file_;
+  int64_t* dry_run_bytes_ = nullptr;
   bool committed_ = false;
 };
 
@@ -138,6 +144,8 @@ struct Context {
   std::string root;
   const SinkOptions* options;
   const Selection* selection;
+  int64_t* dry_run_bytes;  // what the target files would take, counted in a dry run
+  int64_t* output_bytes() const { return options->dry_run ? dry_run_bytes : nullptr; }
 };
 
 class Target {
@@ -163,7 +171,7 @@ class KeyValueTarget final : public Target {
       target->merging_ = true;
       DECANT_TRY(target->scan_existing());
     }
-    Result<std::unique_ptr<OutputFile>> out = OutputFile::create(target->path_, options.dry_run);
+    Result<std::unique_ptr<OutputFile>> out = OutputFile::create(target->path_, context.output_bytes());
     if (!out) return out.take_status();
     target->out_ = std::move(out.value());
     return std::unique_ptr<Target>(std::move(target));
@@ -301,7 +309,7 @@ class VectorTarget final : public Target {
       target->existing_dimension_ = existing->dimension;
       if (target->dimension_ > 0) DECANT_TRY(target->check_dimension(target->dimension_));
     }
-    Result<std::unique_ptr<OutputFile>> out = OutputFile::create(target->path_, options.dry_run);
+    Result<std::unique_ptr<OutputFile>> out = OutputFile::create(target->path_, context.output_bytes());
     if (!out) return out.take_status();
     target->out_ = std::move(out.value());
     return std::unique_ptr<Target>(std::move(target));
@@ -415,7 +423,7 @@ class GraphFile {
     std::string path = stream_file(context.root, id);
     if (file_exists(path) && !context.options->drop && !context.options->truncate)
       return Status::target(path + " already exists; a graph file is never merged (--drop or --truncate replaces it)");
-    Result<std::unique_ptr<OutputFile>> out = OutputFile::create(path, context.options->dry_run);
+    Result<std::unique_ptr<OutputFile>> out = OutputFile::create(path, context.output_bytes());
     if (!out) return out.take_status();
     graph->out_ = std::move(out.value());
     return graph;
@@ -547,7 +555,7 @@ class LightragSink final : public Sink {
       if (done == id) return Status::target("two streams for namespace \"" + id.ns + "\" of workspace \"" + id.workspace + "\"");
     DECANT_TRY(make_directory(workspace_directory(root_, id.workspace)));
 
-    Context context{root_, &options_, &selection_};
+    Context context{root_, &options_, &selection_, &dry_run_bytes_};
     std::unique_ptr<Target> target;
     if (id.storage == Storage::kKv || id.storage == Storage::kDocStatus) {
       Result<std::unique_ptr<Target>> opened = KeyValueTarget::open(context, id);
@@ -622,8 +630,10 @@ class LightragSink final : public Sink {
     ended_.clear();
     graphs_.clear();
     committed_ = true;
+    // Each file is written whole beside the one it replaces: all of it is needed at once.
+    if (options_.dry_run) return check_free_space("lightrag", "the files would take", root_, dry_run_bytes_, options_);
     std::error_code error;
-    if (checkpoint_ && !options_.dry_run && !fs::remove(checkpoint_path(), error) && error)
+    if (checkpoint_ && !fs::remove(checkpoint_path(), error) && error)
       return Status::target("cannot remove " + checkpoint_path() + ": " + error.message());
     return Status::ok();
   }
@@ -775,6 +785,7 @@ class LightragSink final : public Sink {
   std::map<std::string, std::shared_ptr<GraphFile>> graphs_;  // by path
   std::unordered_set<std::string> skipped_;
   std::vector<std::string> created_;               // directories this import made
+  int64_t dry_run_bytes_ = 0;
   std::vector<std::pair<std::string, std::string>> not_in_place_;  // ended streams and their files, not yet renamed
   const Checkpoint* checkpoint_ = nullptr;
   Progress resumed_;                               // the checkpoint as stored (after a resume: as found)

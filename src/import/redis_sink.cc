@@ -1,6 +1,8 @@
 // Redis import (format/SPEC.md 11.3.4): records become commands in pipelined MULTI/EXEC batches.
 // A batch is checked for conflicts (EXISTS) before it is sent, and one batch is kept in flight
-// while the next is built. Batches do not roll back: what an EXEC applied stays.
+// while the next is built. Batches do not roll back: what an EXEC applied stays, except in the
+// isolated batches of --max-errors, which save each key before writing it and put it back when
+// the batch fails.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -90,12 +92,12 @@ class RedisSink final : public Sink {
   static Result<std::unique_ptr<Sink>> open(const std::string& uri, const SinkOptions& options) {
     Result<bool> layout = lightrag::wants_lightrag_layout(options.settings);
     if (!layout) return layout.take_status();
+    if (*layout && options.isolated_batches)
+      return Status::usage("redis: --layout lightrag does not offer --max-errors (the keyspace import does)");
     if (*layout) return open_lightrag_redis_sink(uri, options);
     if (options.drop || options.truncate)
       return Status::usage("redis: --drop and --truncate do not apply to a keyspace; use --conflict replace, or "
                            "--flush DB to empty the database first");
-    if (options.conflict == ConflictPolicy::kMerge)
-      return Status::usage("redis: conflict policy \"merge\" is not supported (use error, skip or replace)");
     Result<Settings> settings = read_settings(options.settings);
     if (!settings) return settings.take_status();
     Result<RedisLocation> location = parse_redis_uri(uri);
@@ -178,21 +180,68 @@ class RedisSink final : public Sink {
       if (!removed) return removed.take_status();
     }
     std::string report = std::string(options_.dry_run ? "redis: dry run: would write " : "redis: wrote ") +
-                         with_s(keys_written_, "key") + " (" + with_s(records_written_, "record") + ")";
-    if (skipped_existing_) report += "; skipped " + with_s(skipped_existing_, "existing key") + " (--conflict skip)";
-    if (skipped_expired_) report += "; skipped " + with_s(skipped_expired_, "key") + " that had already expired";
-    if (empty_rows_) report += "; " + with_s(empty_rows_, "row") + " with no non-null field not written";
-    if (replaced_existing_) report += "; would replace " + with_s(replaced_existing_, "existing key");
+                         with_s(counts_.keys_written, "key") + " (" + with_s(counts_.records_written, "record") + ")";
+    if (counts_.skipped_existing) report += "; skipped " + with_s(counts_.skipped_existing, "existing key") + " (--conflict skip)";
+    if (counts_.skipped_expired) report += "; skipped " + with_s(counts_.skipped_expired, "key") + " that had already expired";
+    if (counts_.empty_rows) report += "; " + with_s(counts_.empty_rows, "row") + " with no non-null field not written";
+    if (counts_.replaced_existing)
+      report += std::string(merging() ? "; would merge into " : "; would replace ") +
+                with_s(counts_.replaced_existing, "existing key");
     options_.note(report);
     if (options_.dry_run) DECANT_TRY(check_memory());
-    if (conflict_count_ > 0) {
+    if (counts_.conflict_count > 0) {
       std::string first;
       for (const std::string& key : conflicts_) first += (first.empty() ? "" : ", ") + key;
-      return Status::target("redis: dry run: " + with_s(conflict_count_, "key") + " of the archive already exist (" +
-                            first + (conflict_count_ > int64_t(conflicts_.size()) ? ", ..." : "") +
+      return Status::target("redis: dry run: " + with_s(counts_.conflict_count, "key") + " of the archive already exist (" +
+                            first + (counts_.conflict_count > int64_t(conflicts_.size()) ? ", ..." : "") +
                             "): the import would fail (--conflict error; use skip or replace)");
     }
     return Status::ok();
+  }
+
+  // Isolated batches (--max-errors): the batch's first MULTI/EXEC that writes a key reads its
+  // DUMP and expiry first, so that abort_batch can put it back (RESTORE, or DEL for a key that
+  // did not exist). Only then: the plain path pays nothing for it.
+  Status begin_batch() override {
+    DECANT_TRY(flush_batch());
+    DECANT_TRY(drain());
+    in_batch_ = true;
+    counts_at_batch_ = counts_;
+    positions_at_batch_.clear();
+    for (auto& [name, state] : streams_)
+      positions_at_batch_.push_back(
+          Position{state.get(), state->records, state->open, state->open_key, state->open_type, state->next_page});
+    return Status::ok();
+  }
+
+  Status end_batch() override {
+    DECANT_TRY(flush_batch());
+    DECANT_TRY(drain());
+    in_batch_ = false;
+    saved_.clear();
+    saved_names_.clear();
+    return Status::ok();
+  }
+
+  Status abort_batch() override {
+    in_batch_ = false;
+    batch_.clear();
+    segments_.clear();
+    keys_.clear();
+    checked_.clear();
+    batch_records_ = 0;
+    ++batch_number_;  // no stream's page refers to the dropped batch any more
+    in_flight_.clear();  // read already: an isolated batch waits for each EXEC
+    counts_ = counts_at_batch_;
+    for (Position& p : positions_at_batch_) {
+      p.stream->records = p.records;
+      p.stream->open = p.open;
+      p.stream->open_key = std::move(p.open_key);
+      p.stream->open_type = std::move(p.open_type);
+      p.stream->next_page = p.next_page;
+    }
+    positions_at_batch_.clear();
+    return restore_saved();
   }
 
   void track(const Checkpoint* checkpoint) override { checkpoint_ = checkpoint; }
@@ -266,6 +315,17 @@ class RedisSink final : public Sink {
 
   // ------------------------------------------------------------ keyspace records
 
+  // Whether a key's first record must find it absent (--conflict error and skip); replace and
+  // merge write over what is there.
+  bool must_be_new() const {
+    return options_.conflict == ConflictPolicy::kError || options_.conflict == ConflictPolicy::kSkip;
+  }
+  bool merging() const { return options_.conflict == ConflictPolicy::kMerge; }
+
+  // --conflict merge writes a string with SET, which would replace a key of any type: STRLEN
+  // first fails with WRONGTYPE on a key that is not a string, as the other types' commands do.
+  void string_check(const std::string& key) { batch_.command({"STRLEN", key}); }
+
   static Status bad(const std::string& key, const std::string& what) {
     return Status::target("key " + describe_key(key) + ": " + what);
   }
@@ -305,14 +365,14 @@ class RedisSink final : public Sink {
       state.next_page = 1;
       if (expire_at && *expire_at <= unix_time_ms()) {
         state.open = StreamState::Open::kExpired;
-        ++skipped_expired_;
+        ++counts_.skipped_expired;
         return Status::ok();
       }
       state.open = StreamState::Open::kWrite;
-      Result<bool> added = add_key(state, key, options_.conflict != ConflictPolicy::kReplace);
+      Result<bool> added = add_key(state, key, must_be_new());
       if (!added) return added.take_status();
       if (!*added) return Status::ok();  // skipped: it appeared earlier in this batch
-      ++keys_written_;
+      ++counts_.keys_written;
     } else {
       if (state.open == StreamState::Open::kNone || state.open_key != key || page != state.next_page)
         return bad(key, "page " + std::to_string(page) + " does not follow page " + std::to_string(page - 1) +
@@ -325,7 +385,7 @@ class RedisSink final : public Sink {
         if (!added) return added.take_status();
       }
     }
-    ++records_written_;
+    ++counts_.records_written;
     size_t mark_size = batch_.size(), mark_commands = batch_.commands();
     Status built = state.mode == Mode::kDump ? dump_commands(state, key, *value_field, expire_at)
                                              : value_commands(key, type, *value_field, page, expire_at);
@@ -397,7 +457,8 @@ class RedisSink final : public Sink {
     bool replace_first = page == 0 && options_.conflict == ConflictPolicy::kReplace;
     if (type == "string") {
       if (page == 0) {
-        batch_.begin(3);
+        if (merging()) string_check(key);
+        batch_.begin(merging() ? 4 : 3);
         batch_.arg("SET");  // replaces a key of any type, and its expiry
       } else {
         batch_.begin(3);
@@ -405,6 +466,7 @@ class RedisSink final : public Sink {
       }
       batch_.arg(key);
       DECANT_TRY(byte_arg(key, *value, "a string value"));
+      if (page == 0 && merging()) batch_.arg("KEEPTTL");
     } else if (type == "hash") {
       if (replace_first) batch_.command({"DEL", key});
       if (value->kind == Kind::kDocument) {
@@ -588,14 +650,14 @@ class RedisSink final : public Sink {
     size_t fields = 0;
     for (const Field& f : record) fields += f.value.kind != Kind::kNull;
     if (settings_.rows_as_hash && fields == 0) {
-      ++empty_rows_;
+      ++counts_.empty_rows;
       return Status::ok();
     }
-    Result<bool> added = add_key(state, key, options_.conflict != ConflictPolicy::kReplace);
+    Result<bool> added = add_key(state, key, must_be_new());
     if (!added) return added.take_status();
     if (!*added) return Status::ok();
-    ++keys_written_;
-    ++records_written_;
+    ++counts_.keys_written;
+    ++counts_.records_written;
     size_t mark_size = batch_.size(), mark_commands = batch_.commands();
     if (settings_.rows_as_hash) {
       if (options_.conflict == ConflictPolicy::kReplace) batch_.command({"DEL", key});
@@ -611,7 +673,12 @@ class RedisSink final : public Sink {
     } else {
       bytes_.clear();
       encode_record(record, bytes_);
-      batch_.command({"SET", key, bytes_});
+      if (merging()) {
+        string_check(key);
+        batch_.command({"SET", key, bytes_, "KEEPTTL"});
+      } else {
+        batch_.command({"SET", key, bytes_});
+      }
     }
     add_segment(state.batch_key, mark_size, mark_commands);
     return Status::ok();
@@ -633,6 +700,7 @@ class RedisSink final : public Sink {
   struct InFlight {  // a sent batch whose replies are not read yet
     size_t commands = 0;
     std::vector<std::pair<size_t, std::string>> first_command_of;  // command index -> key, ascending
+    std::vector<std::pair<size_t, size_t>> saves;  // isolated batches: saved_ index -> command of its DUMP
   };
 
   // Registers the key of a record in the current batch; false when the record is to be skipped
@@ -644,7 +712,7 @@ class RedisSink final : public Sink {
         if (options_.conflict == ConflictPolicy::kError)
           return Status::target("key " + describe_key(key) + " appears twice in the archive (--conflict error)");
         state.open = StreamState::Open::kSkip;
-        ++skipped_existing_;
+        ++counts_.skipped_existing;
         return false;
       }
     }
@@ -669,14 +737,17 @@ class RedisSink final : public Sink {
       bool any = false;
       for (const Segment& s : segments_) {
         if (keys_[s.key].skipped) continue;
-        if (!any) DECANT_TRY(redis_->queue("*1\r\n$5\r\nMULTI\r\n"));
+        if (!any) {
+          DECANT_TRY(redis_->queue("*1\r\n$5\r\nMULTI\r\n"));
+          if (in_batch_) DECANT_TRY(queue_saves(sent, command));
+        }
         any = true;
         if (sent.first_command_of.empty() || sent.first_command_of.back().second != keys_[s.key].name)
           sent.first_command_of.emplace_back(command, keys_[s.key].name);
         DECANT_TRY(redis_->queue(std::string_view(batch_.data()).substr(s.begin, s.end - s.begin)));
         command += s.commands;
       }
-      if (any && checkpoint_) DECANT_TRY(queue_checkpoint(command));
+      if (any && checkpoint_) DECANT_TRY(queue_checkpoint(sent, command));
       sent.commands = command + 1;
       if (any) {
         DECANT_TRY(redis_->queue("*1\r\n$4\r\nEXEC\r\n"));
@@ -685,16 +756,17 @@ class RedisSink final : public Sink {
       }
     }
     for (const Segment& s : segments_)
-      if (keys_[s.key].skipped) --records_written_;
-    if (options_.dry_run) dry_run_bytes_ += int64_t(batch_.size());
+      if (keys_[s.key].skipped) --counts_.records_written;
+    if (options_.dry_run) counts_.dry_run_bytes += int64_t(batch_.size());
     batch_.clear();
     segments_.clear();
     keys_.clear();
     checked_.clear();
     batch_records_ = 0;
     ++batch_number_;
-    // One batch stays in flight, so the server executes it while the next one is built.
-    while (in_flight_.size() > 1) DECANT_TRY(read_in_flight());
+    // One batch stays in flight, so the server executes it while the next one is built; an
+    // isolated batch waits for each verdict, so that a failure stops it at once.
+    while (in_flight_.size() > (in_batch_ ? 0 : 1)) DECANT_TRY(read_in_flight());
     return Status::ok();
   }
 
@@ -702,7 +774,7 @@ class RedisSink final : public Sink {
   // usual case; only otherwise one per key, to name them.
   Status check_conflicts() {
     // A dry run also looks for the keys --conflict replace would overwrite, to count them.
-    bool count_replaced = options_.dry_run && options_.conflict == ConflictPolicy::kReplace;
+    bool count_replaced = options_.dry_run && !must_be_new();
     std::vector<size_t> checked;
     for (size_t i = 0; i < keys_.size(); ++i)
       if (keys_[i].check || count_replaced) checked.push_back(i);
@@ -721,26 +793,33 @@ class RedisSink final : public Sink {
     out_.clear();
     for (size_t i : checked) out_.command({"EXISTS", keys_[i].name});
     DECANT_TRY(redis_->send(out_.data()));
-    for (size_t i : checked) {
+    // Every reply is read before any conflict fails the batch: the connection must stay in step.
+    std::vector<bool> exist;
+    for (size_t i = 0; i < checked.size(); ++i) {
       Result<RedisReply> exists = redis_->reply();
       if (!exists) return exists.take_status();
-      if ((*exists)->integer == 0) continue;
+      exist.push_back((*exists)->integer != 0);
+    }
+    for (size_t n = 0; n < checked.size(); ++n) {
+      if (!exist[n]) continue;
+      size_t i = checked[n];
       BatchKey& key = keys_[i];
       if (count_replaced) {
-        ++replaced_existing_;
+        ++counts_.replaced_existing;
         continue;
       }
-      // A dry run lists the conflicts and fails at the end, having seen them all.
-      if (options_.dry_run && options_.conflict == ConflictPolicy::kError) {
+      // A dry run lists the conflicts and fails at the end, having seen them all; in an
+      // isolated batch (--max-errors) a conflict is a reject as in a real run.
+      if (options_.dry_run && !in_batch_ && options_.conflict == ConflictPolicy::kError) {
         if (conflicts_.size() < 3) conflicts_.push_back(describe_key(key.name));
-        ++conflict_count_;
+        ++counts_.conflict_count;
       } else if (options_.conflict == ConflictPolicy::kError) {
         return Status::target("key " + describe_key(key.name) + " already exists in database " +
                               std::to_string(current_db_) + " (--conflict error; use skip or replace)");
       }
       key.skipped = true;
-      if (options_.conflict == ConflictPolicy::kSkip) ++skipped_existing_;
-      --keys_written_;
+      if (options_.conflict == ConflictPolicy::kSkip) ++counts_.skipped_existing;
+      --counts_.keys_written;
       // Its later pages, in this batch or after it, are skipped with it.
       if (key.stream->batch == batch_number_ && key.stream->batch_key == i && key.stream->open_key == key.name)
         key.stream->open = StreamState::Open::kSkip;
@@ -760,15 +839,15 @@ class RedisSink final : public Sink {
     };
     int64_t used = field("used_memory"), max = field("maxmemory");
     auto mb = [](int64_t bytes) { return std::to_string((bytes + 500000) / 1000000) + " MB"; };
-    std::string what = "redis: dry run: the import's commands total about " + mb(dry_run_bytes_) +
+    std::string what = "redis: dry run: the import's commands total about " + mb(counts_.dry_run_bytes) +
                        "; the server uses " + (used < 0 ? "an unknown amount" : mb(used));
     if (max <= 0) {
       options_.note(what + " and has no maxmemory");
       return Status::ok();
     }
     options_.note(what + " of its maxmemory of " + mb(max));
-    if (used >= 0 && used + dry_run_bytes_ > max)
-      return Status::target("redis: dry run: the import needs about " + mb(dry_run_bytes_) + " but the server has " +
+    if (used >= 0 && used + counts_.dry_run_bytes > max)
+      return Status::target("redis: dry run: the import needs about " + mb(counts_.dry_run_bytes) + " but the server has " +
                             mb(std::max<int64_t>(max - used, 0)) + " left under its maxmemory of " + mb(max));
     return Status::ok();
   }
@@ -778,13 +857,14 @@ class RedisSink final : public Sink {
   int checkpoint_db() const { return location_.db >= 0 ? location_.db : 0; }
 
   // Queues, inside the batch's MULTI, the SET of the driver's checkpoint; counts its commands
-  // into `command`.
-  Status queue_checkpoint(size_t& command) {
+  // into `command`. An isolated batch saves the checkpoint as it saves its keys.
+  Status queue_checkpoint(InFlight& sent, size_t& command) {
     nlohmann::json value = {
         {"archive_id", checkpoint_->archive_id}, {"line", checkpoint_->line}, {"records", checkpoint_->records}};
     out_.clear();
     bool other_db = current_db_ != checkpoint_db();
     if (other_db) out_.command({"SELECT", std::to_string(checkpoint_db())});
+    if (in_batch_) save_key(checkpoint_db(), kCheckpointKey, sent, command);
     out_.command({"SET", kCheckpointKey, value.dump()});
     if (other_db) out_.command({"SELECT", std::to_string(current_db_)});
     command += out_.commands();
@@ -794,6 +874,90 @@ class RedisSink final : public Sink {
   Status drain() {
     while (!in_flight_.empty()) DECANT_TRY(read_in_flight());
     return Status::ok();
+  }
+
+  // Inside an isolated batch, first in its MULTI: the DUMP and expiry of each key the MULTI
+  // writes that the batch has not saved yet. Counts the commands into `command`.
+  Status queue_saves(InFlight& sent, size_t& command) {
+    out_.clear();
+    for (const Segment& s : segments_)
+      if (!keys_[s.key].skipped) save_key(current_db_, keys_[s.key].name, sent, command);
+    command += out_.commands();
+    return redis_->queue(out_.data());
+  }
+
+  // Appends to out_ the commands reading `key` of database `db` (the current one when they
+  // run), unless the batch saved it already; `command` is the number of out_'s first command.
+  void save_key(int db, const std::string& key, InFlight& sent, size_t command) {
+    if (!saved_names_.insert(std::to_string(db) + " " + key).second) return;
+    size_t dump = command + out_.commands();
+    sent.saves.emplace_back(saved_.size(), dump);
+    sent.first_command_of.emplace_back(dump, key);
+    saved_.push_back(Saved{db, key});
+    out_.command({"DUMP", key});
+    out_.command({redis_->major_version() >= 7 ? "PEXPIRETIME" : "PTTL", key});
+  }
+
+  // The saved states from the replies of an EXEC that ran.
+  void read_saves(const InFlight& batch, const redisReply* results) {
+    for (auto [index, command] : batch.saves) {
+      if (command >= results->elements) continue;
+      Saved& saved = saved_[index];
+      const redisReply* dump = results->element[command - 1];
+      const redisReply* expiry = results->element[command];
+      saved.known = true;
+      saved.existed = dump->type == REDIS_REPLY_STRING;
+      if (saved.existed) saved.dump.assign(reply_bytes(dump));
+      int64_t ms = expiry->type == REDIS_REPLY_INTEGER ? expiry->integer : -1;
+      // PEXPIRETIME (Redis 7) is the expiry itself; PTTL is the time left.
+      saved.expire_at = ms <= 0 ? 0 : redis_->major_version() >= 7 ? ms : unix_time_ms() + ms;
+    }
+  }
+
+  // Puts the keys an aborted isolated batch wrote back as they were: first every one deleted,
+  // which frees memory should the server be at its maxmemory, then those that existed restored
+  // with their expiry.
+  Status restore_saved() {
+    std::vector<Saved> saved = std::move(saved_);
+    saved_.clear();
+    saved_names_.clear();
+    for (bool restoring : {false, true}) {
+      out_.clear();
+      out_.command({"MULTI"});
+      int db = current_db_;
+      for (const Saved& key : saved) {
+        if (!key.known || (restoring && !key.existed)) continue;
+        if (key.db != db) out_.command({"SELECT", std::to_string(db = key.db)});
+        if (restoring) {
+          out_.command({"RESTORE", key.key, std::to_string(key.expire_at), key.dump, "ABSTTL"});
+        } else {
+          out_.command({"DEL", key.key});
+        }
+      }
+      if (out_.commands() == 1) continue;
+      if (db != current_db_) out_.command({"SELECT", std::to_string(current_db_)});
+      out_.command({"EXEC"});
+      DECANT_TRY(redis_->send(out_.data()));
+      std::string first_error;
+      for (size_t i = 0; i < out_.commands(); ++i) {
+        Result<RedisReply> reply = redis_->reply();
+        if (!reply) return reply.take_status();
+        const redisReply* r = reply->get();
+        if (is_error(r) && first_error.empty()) first_error = reply_bytes(r);
+        for (size_t e = 0; r->type == REDIS_REPLY_ARRAY && e < r->elements; ++e)
+          if (is_error(r->element[e]) && first_error.empty()) first_error = reply_bytes(r->element[e]);
+      }
+      if (!first_error.empty()) return Status::target("restoring the keys of the failed batch: " + first_error);
+    }
+    return Status::ok();
+  }
+
+  // A refusal that comes from the server's state, not from the record: out of memory, a
+  // read-only replica, a failed background save.
+  static Status refusal(const std::string& message, std::string_view reply) {
+    for (std::string_view state : {"OOM ", "READONLY ", "MISCONF ", "NOREPLICAS "})
+      if (reply.starts_with(state)) return Status::target_refuses_writes(message);
+    return Status::target(message);
   }
 
   // Reads MULTI's, every QUEUED and EXEC's replies of the oldest batch in flight, and fails on
@@ -806,25 +970,30 @@ class RedisSink final : public Sink {
                                     [](size_t c, const auto& entry) { return c < entry.first; });
       return after == batch.first_command_of.begin() ? "?" : std::prev(after)->second;
     };
-    std::string first_error;
+    std::string first_error, first_reply;
     for (size_t i = 0; i + 1 < batch.commands; ++i) {
       Result<RedisReply> queued = redis_->reply();
       if (!queued) return queued.take_status();
-      if (is_error(queued->get()) && first_error.empty())
-        first_error = "key " + describe_key(key_of(i)) + ": " + std::string(reply_bytes(queued->get()));
+      if (is_error(queued->get()) && first_error.empty()) {
+        first_reply = reply_bytes(queued->get());
+        first_error = "key " + describe_key(key_of(i)) + ": " + first_reply;
+      }
     }
     Result<RedisReply> exec = redis_->reply();
     if (!exec) return exec.take_status();
-    if (!first_error.empty()) return Status::target(first_error + " (the batch was not executed)");
+    if (!first_error.empty()) return refusal(first_error + " (the batch was not executed)", first_reply);
     const redisReply* results = exec->get();
     if (results->type != REDIS_REPLY_ARRAY)
-      return Status::target("EXEC: " + (is_error(results) ? std::string(reply_bytes(results)) : "the batch was aborted"));
+      return refusal("EXEC: " + (is_error(results) ? std::string(reply_bytes(results)) : "the batch was aborted"),
+                     reply_bytes(results));
+    read_saves(batch, results);
     for (size_t i = 0; i < results->elements; ++i) {
       if (!is_error(results->element[i])) continue;
       std::string message = "key " + describe_key(key_of(i + 1)) + ": " + std::string(reply_bytes(results->element[i]));
       if (message.find("DUMP payload") != std::string::npos && !restore_versions_.empty())
         message += " (" + restore_versions_ + "; dump archives restore into the same Redis version)";
-      return Status::target(message + " (the other commands of its batch were applied: Redis does not roll back)");
+      return refusal(message + (in_batch_ ? "" : " (the other commands of its batch were applied: Redis does not roll back)"),
+                     reply_bytes(results->element[i]));
     }
     return Status::ok();
   }
@@ -855,17 +1024,45 @@ class RedisSink final : public Sink {
   bool rdb_note_ = false;
   std::string restore_versions_;
 
-  int64_t keys_written_ = 0;
-  int64_t records_written_ = 0;
-  int64_t skipped_existing_ = 0;
-  int64_t skipped_expired_ = 0;
-  int64_t empty_rows_ = 0;
-  // Dry run only: keys --conflict replace would overwrite, conflicts under --conflict error
-  // (the first few named), the bytes of the commands it would send.
-  int64_t replaced_existing_ = 0;
-  int64_t conflict_count_ = 0;
+  // What the import did so far, for its report (an aborted isolated batch takes its share back).
+  struct Counts {
+    int64_t keys_written = 0;
+    int64_t records_written = 0;
+    int64_t skipped_existing = 0;
+    int64_t skipped_expired = 0;
+    int64_t empty_rows = 0;
+    // Dry run only: keys --conflict replace would overwrite, conflicts under --conflict error
+    // (the first few named in conflicts_), the bytes of the commands it would send.
+    int64_t replaced_existing = 0;
+    int64_t conflict_count = 0;
+    int64_t dry_run_bytes = 0;
+  };
+  Counts counts_;
   std::vector<std::string> conflicts_;
-  int64_t dry_run_bytes_ = 0;
+
+  // Isolated batches (--max-errors). Redis cannot roll back, so before a batch first writes a
+  // key, the same MULTI/EXEC reads the key's DUMP and expiry; abort_batch restores them.
+  struct Saved {
+    int db = 0;
+    std::string key;
+    bool known = false;    // the EXEC that read it ran (an aborted EXEC changed nothing)
+    bool existed = false;
+    std::string dump;
+    int64_t expire_at = 0;  // ms since the epoch, 0 for none
+  };
+  struct Position {  // what a stream's writes change, as at begin_batch
+    StreamState* stream;
+    int64_t records;
+    StreamState::Open open;
+    std::string open_key, open_type;
+    int64_t next_page;
+  };
+  bool in_batch_ = false;
+  Counts counts_at_batch_;
+  std::vector<Position> positions_at_batch_;
+  std::vector<Saved> saved_;
+  std::unordered_set<std::string> saved_names_;  // "db key" of saved_
+  bool connection_lost_ = false;                 // a reply could not be read: nothing can be undone
 };
 
 }  // namespace
@@ -875,10 +1072,14 @@ void register_redis_sink(SinkRegistry& registry) {
       .scheme = "redis",
       .summary = "Redis server (redis://[[user]:password@]host[:port][/db]; password also from REDISCLI_AUTH)",
       .capabilities = "pipelined MULTI/EXEC batches that do NOT roll back: a failed import leaves what earlier "
-                      "batches wrote; expiry restored (expired keys skipped); tables as JSON strings or hashes",
+                      "batches wrote (--max-errors undoes a failed batch by restoring its keys' DUMPs); expiry "
+                      "restored (expired keys skipped); tables as JSON strings or hashes; merge adds to keys of "
+                      "the same type",
       .txn_modes = {TxnMode::kBatch},
-      .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace},
+      .conflict_policies = {ConflictPolicy::kError, ConflictPolicy::kSkip, ConflictPolicy::kReplace,
+                            ConflictPolicy::kMerge},
       .dry_run = true,
+      .isolates_batches = true,
       .resumable = true,
       .options =
           {

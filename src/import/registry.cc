@@ -1,4 +1,7 @@
+#include <sys/statvfs.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "format/uri.h"
 #include "import/sink.h"
@@ -13,6 +16,26 @@ std::string megabytes(int64_t bytes) {
 }
 
 std::string with_s(int64_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+Status check_free_space(const std::string& backend, const std::string& growth, const std::string& path, int64_t needed,
+                        const SinkOptions& options) {
+  std::string what = backend + ": dry run: " + growth + " about " + megabytes(needed);
+  // A target not created yet lands on the file system of its nearest existing parent.
+  std::error_code error;
+  std::filesystem::path dir = std::filesystem::absolute(path, error);
+  while (!dir.empty() && !std::filesystem::is_directory(dir, error) && dir != dir.parent_path()) dir = dir.parent_path();
+  struct statvfs fs {};
+  if (dir.empty() || ::statvfs(dir.c_str(), &fs) != 0) {
+    options.note(what + " (the free space of " + path + " is unknown)");
+    return Status::ok();
+  }
+  int64_t free_bytes = int64_t(fs.f_bavail) * int64_t(fs.f_frsize);
+  options.note(what + "; " + megabytes(free_bytes) + " free on the file system of " + dir.string());
+  if (needed > free_bytes)
+    return Status::target(backend + ": dry run: the import needs about " + megabytes(needed) + " but only " +
+                          megabytes(free_bytes) + " are free on the file system of " + dir.string());
+  return Status::ok();
+}
 
 const SinkBackend* SinkRegistry::find(const std::string& uri) const {
   std::string scheme = uri_scheme(uri);

@@ -68,7 +68,9 @@ class Sink {
   // brackets a run of records of open streams with begin_batch and end_batch; end_batch writes
   // out what the sink deferred and reports any failure of the batch. After a failed write or
   // end_batch the driver calls abort_batch, which must leave the target exactly as it was at
-  // begin_batch (a savepoint); the driver then reruns the records one per batch.
+  // begin_batch (a savepoint); the driver then reruns the records one per batch. A failure
+  // that is no record's fault (Status::target_refuses_writes: out of memory, read-only) fails
+  // the import instead of rejecting records.
   virtual Status begin_batch() { return Status::internal("this target does not isolate batches"); }
   virtual Status end_batch() { return Status::internal("this target does not isolate batches"); }
   virtual Status abort_batch() { return Status::internal("this target does not isolate batches"); }
@@ -117,6 +119,11 @@ const char* conflict_policy_name(ConflictPolicy policy);
 std::string megabytes(int64_t bytes);
 // A count for sinks' notes: "1 key", "3 keys".
 std::string with_s(int64_t n, const char* word);
+// A dry run's estimate of the bytes an import adds under `path` against the free space of its
+// file system: notes "BACKEND: dry run: GROWTH about N MB; M MB free on the file system of
+// DIR", and fails when too little is free.
+Status check_free_space(const std::string& backend, const std::string& growth, const std::string& path, int64_t needed,
+                        const SinkOptions& options);
 const char* txn_mode_name(TxnMode mode);
 
 }  // namespace decant

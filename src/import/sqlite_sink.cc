@@ -1,6 +1,5 @@
 // SQLite import. DDL and data share SQLite's transactions, so a rollback restores the file as it
 // was, tables created or dropped included; a file the import itself created is removed again.
-#include <sys/statvfs.h>
 
 #include <charconv>
 #include <filesystem>
@@ -524,20 +523,8 @@ class SqliteSink final : public Sink {
     Result<int64_t> page_size = pragma_number("page_size");
     if (!page_size) return page_size.take_status();
     int64_t needed = (*pages - initial_pages_) * *page_size;
-    std::filesystem::path dir = std::filesystem::absolute(path_).parent_path();
-    struct statvfs fs {};
-    if (::statvfs(dir.c_str(), &fs) != 0) {
-      options_.note("sqlite: dry run: the database would grow by about " + megabytes(needed) +
-                    " (the free space of " + dir.string() + " is unknown)");
-      return Status::ok();
-    }
-    int64_t free_bytes = int64_t(fs.f_bavail) * int64_t(fs.f_frsize);
-    options_.note("sqlite: dry run: the database would grow by about " + megabytes(needed) + "; " +
-                  megabytes(free_bytes) + " free on the file system of " + dir.string());
-    if (needed > free_bytes)
-      return Status::target("sqlite: dry run: the import needs about " + megabytes(needed) + " but only " +
-                            megabytes(free_bytes) + " are free on the file system of " + dir.string());
-    return Status::ok();
+    return check_free_space("sqlite", "the database would grow by", std::filesystem::absolute(path_).parent_path(),
+                            needed, options_);
   }
 
   Result<int64_t> pragma_number(const char* name) {

@@ -62,9 +62,9 @@ check_eq "$(sqlite3 "$TMP/strict.db" "SELECT count(*) FROM Genre")" "2" "nothing
 run import "sqlite:$TMP/t.db" -i "$TMP/a.ndjson" --rejects "$TMP/r.ndjson"
 check_rc 2 "--rejects without --max-errors"
 check_absent "$TMP/r.ndjson" "no rejects file on a usage error"
-run import "redis://127.0.0.1:1/0" -i "$TMP/a.ndjson" --max-errors 1
+run import "lightrag:$TMP/rag" -i "$TMP/a.ndjson" --max-errors 1
 check_rc 2 "a target that cannot undo a batch"
-check_contains "$TMP/err" "redis does not offer --max-errors" "is told so before anything is read"
+check_contains "$TMP/err" "lightrag does not offer --max-errors" "is told so before anything is read"
 run backends
 check_contains "$TMP/out" "--dry-run; --max-errors" "decant backends shows which targets isolate batches"
 

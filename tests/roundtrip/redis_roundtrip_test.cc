@@ -558,7 +558,7 @@ TEST(RedisBackends, SayPlainlyThatBatchesDoNotRollBack) {
   CommandResult r = run_ok("backends");
   EXPECT_NE(r.out.find("redis:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("do NOT roll back"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("--txn batch; --conflict error, skip, replace; --dry-run"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--txn batch; --conflict error, skip, replace, merge; --dry-run; --max-errors; --resume"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--rename-prefix"), std::string::npos) << r.out;
 }
 

@@ -13,10 +13,10 @@ launch() {
   local port=$1 appendonly
   appendonly=$(<"$SERVER_DIR/appendonly")
   rm -f "$SERVER_DIR/pid"
-  # 32 databases, each test its own so that parallel tests never flush each other's: 0-15 the
+  # 40 databases, each test its own so that parallel tests never flush each other's: 0-15 the
   # Redis round trips, 20-23 the LightRAG layout tests, 24 resume_redis.sh, 25 dry_run.sh,
-  # 26-28 migrate.sh, 29 lightrag_postgres.sh.
-  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$SERVER_DIR/pid" --databases 32 \
+  # 26-28 migrate.sh, 29 lightrag_postgres.sh, 30-32 rejects_redis.sh.
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$SERVER_DIR/pid" --databases 40 \
     --dir "$SERVER_DIR" --save "" --appendonly "$appendonly" --appendfsync always --logfile "$SERVER_DIR/log" \
     </dev/null >&2 || true
   wait_until 10 bash -c "redis-cli -h 127.0.0.1 -p $port ping | grep -qx PONG"
