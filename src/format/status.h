@@ -50,7 +50,9 @@ class [[nodiscard]] Status {
   Side side() const { return side_; }
   const std::string& message() const { return message_; }
   bool is_transient() const { return transient_; }
-  bool refuses_writes() const { return refuses_writes_; }
+  // Whether the failure lies with the connection or the target as a whole, not with the
+  // records being written: --max-errors rejects none of them for it.
+  bool faults_no_record() const { return transient_ || refuses_writes_; }
 
   // Prepends a context frame: "frame: message".
   Status& context(const std::string& frame) & {

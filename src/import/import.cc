@@ -199,14 +199,14 @@ Status Importer::flush() {
   // A lost connection, a conflict with another writer or a target that takes no writes (out
   // of memory, read-only) is no record's fault: the import is retried (--retries) or fails
   // instead of its records rejected.
-  if (whole.is_transient() || whole.refuses_writes()) return whole;
+  if (whole.faults_no_record()) return whole;
   ++summary_.batches_failed;
   if (whole.side() != Side::kTarget) return whole;  // undoing the batch failed, or a bug
   for (size_t i = 0; i < size; ++i) {
     Status alone = write_batch(i, i + 1);
     if (alone) {
       DECANT_TRY(written(batch_[i].stream, batch_[i].hash));
-    } else if (alone.side() != Side::kTarget || alone.is_transient() || alone.refuses_writes()) {
+    } else if (alone.side() != Side::kTarget || alone.faults_no_record()) {
       return alone;  // undoing the batch failed, a bug, or no record's fault: nothing to reject
     } else {
       DECANT_TRY(reject(batch_[i], std::move(alone)));
@@ -230,7 +230,7 @@ Status Importer::write_batch(size_t begin, size_t end) {
   if (status) return status;
   Status undone = sink_.abort_batch();
   if (!undone) return Status::internal("undoing a failed batch: " + undone.message());
-  if (status.is_transient() || status.refuses_writes()) return status;
+  if (status.faults_no_record()) return status;
   return Status::target(status.message());
 }
 
